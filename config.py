@@ -1,0 +1,69 @@
+"""Settings for registry.
+
+Class attributes hold safe defaults; anything secret or site-specific comes from
+environment variables prefixed with ``REGISTRY_`` (``REGISTRY_SECRET_KEY``,
+``REGISTRY_TILE_URL`` ...) or, for the database, ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("REGISTRY_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _default_database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'registry.sqlite'}"
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str = _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+
+    # Basemap: any XYZ tile service; the map still draws boundaries and markers without it.
+    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+    PAGE_SIZE = 25
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - overridden in production by REGISTRY_SECRET_KEY
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(Config):
+    pass

@@ -1,0 +1,137 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from registry import database
+from registry.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(
+    config_object: str | object = "config.ProductionConfig",
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_path=os.environ.get("REGISTRY_INSTANCE_PATH")
+        or str(Path(__file__).resolve().parent.parent / "instance"),
+    )
+    app.config.from_object(config_object)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config.from_prefixed_env("REGISTRY")
+    if overrides:
+        app.config.update(overrides)
+    _ensure_secret_key(app)
+
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errors(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use the configured key, else one generated once into the instance folder (never in git)."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def register_database(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if database.is_sqlite_url(url):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    options = dict(database.engine_options(url))
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_extensions(app: Flask) -> None:
+    from registry import i18n, model_registry  # noqa: F401  (all models on the metadata)
+    from registry.audit import listeners as audit_listeners
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    # Flask-Babel caches the locale on the app context, which outlives a request when one is
+    # already pushed (CLI, tests); choose afresh for every request.
+    app.before_request(i18n.refresh_locale)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n._l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+    audit_listeners.install(db)
+
+
+def register_blueprints(app: Flask) -> None:
+    from registry.admin.views import bp as admin_bp
+    from registry.audit.views import bp as audit_bp
+    from registry.auth.views import bp as auth_bp
+    from registry.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from registry import filters, navigation
+
+    filters.init_app(app)
+    navigation.init_app(app)
+
+
+def register_errors(app: Flask) -> None:
+    from registry import errors
+
+    errors.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        tiles = app.config.get("TILE_URL", "")
+        tile_src = ""
+        if tiles.startswith("http"):
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(tiles.replace("{s}", "a"))
+            tile_src = f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:" + tile_src + "; "
+            "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+            "form-action 'self'; base-uri 'self'",
+        )
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from registry import cli
+
+    cli.init_app(app)

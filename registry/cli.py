@@ -1,0 +1,14 @@
+"""Attaches each domain's command group to ``app.cli``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from registry.auth.cli import users_cli
+    from registry.demo import demo_cli
+    from registry.geography.cli import geography_cli
+
+    for group in (users_cli, geography_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,53 @@
+"""Home page, health check and language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_login import login_required
+from sqlalchemy import text
+
+from registry import database
+from registry.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """Engine, spatial extension and migration head; 503 when the database is unreachable."""
+    try:
+        conn = db.session.connection()
+        body = {
+            "status": "ok",
+            "engine": database.engine_label(conn),
+            "dialect": conn.dialect.name,
+            "spatial": database.spatial_version(conn),
+            "migration": conn.execute(text("SELECT version_num FROM alembic_version")).scalar(),
+        }
+    except Exception as exc:  # report, never crash the probe
+        current_app.logger.warning("health check failed: %s", exc)
+        return jsonify(status="error", detail=type(exc).__name__), 503
+    finally:
+        db.session.rollback()
+    return jsonify(body)
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.form.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
+@bp.route("/about")
+def about():
+    return render_template("main/about.html")

@@ -1,0 +1,5 @@
+"""Imports every model module so the metadata is complete (migrations, tests, create_all)."""
+
+from registry.audit import models as audit_models  # noqa: F401
+from registry.auth import models as auth_models  # noqa: F401
+from registry.geography import models as geography_models  # noqa: F401
