@@ -18,8 +18,9 @@ from shapely.geometry.base import BaseGeometry
 WGS84 = 4326
 GEOD = Geod(ellps="WGS84")
 
-# Mainland Vietnam with its islands, generously bounded (lon, lat).
-VIETNAM_BBOX = (102.1, 8.1, 117.9, 23.5)
+# Vietnam with its islands, generously bounded (lon, lat); the Trường Sa (Spratly) islands
+# reach below 8°N. Only a first, coarse check: the province polygons decide.
+VIETNAM_BBOX = (102.1, 6.0, 117.9, 23.5)
 
 
 def to_shapely(value: Any) -> BaseGeometry | None:
@@ -79,3 +80,4 @@ def distance_m(a: Point, b: Point) -> float:
     """Geodesic distance in metres between two WGS 84 points."""
     _, _, dist = GEOD.inv(a.x, a.y, b.x, b.y)
     return float(dist)
+
