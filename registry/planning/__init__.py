@@ -1,0 +1,1 @@
+"""Planning: master plans as data, the rule engine, coverage analysis and siting."""
