@@ -39,6 +39,7 @@ db-upgrade: install ## apply migrations
 
 load-data: db-upgrade ## load reference and demo data (idempotent)
 	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask geography load
+	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask facilities load-types
 	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask demo load
 
 run: load-data ## install, migrate, load data and serve on http://127.0.0.1:5000

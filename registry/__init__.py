@@ -75,9 +75,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
-    # Flask-Babel caches the locale on the app context, which outlives a request when one is
-    # already pushed (CLI, tests); choose afresh for every request.
-    app.before_request(i18n.refresh_locale)
+    app.before_request(_reset_request_caches)
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -86,13 +84,27 @@ def register_extensions(app: Flask) -> None:
     audit_listeners.install(db)
 
 
+def _reset_request_caches() -> None:
+    """Flask-Babel's locale, Flask-Login's user and Flask-WTF's CSRF token are cached on the
+    app context, which outlives a request when one was already pushed (CLI, tests): decide
+    them afresh for every request."""
+    from flask import g
+    from flask_babel import refresh
+
+    refresh()
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
 def register_blueprints(app: Flask) -> None:
     from registry.admin.views import bp as admin_bp
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp
+    from registry.facilities.views import bp as facilities_bp
+    from registry.geography.views import bp as geography_bp
     from registry.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, facilities_bp, geography_bp):
         app.register_blueprint(bp)
 
 

@@ -8,7 +8,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from registry.auth.cli import users_cli
     from registry.demo import demo_cli
+    from registry.facilities.cli import facilities_cli
     from registry.geography.cli import geography_cli
 
-    for group in (users_cli, geography_cli, demo_cli):
+    for group in (users_cli, geography_cli, facilities_cli, demo_cli):
         app.cli.add_command(group)

@@ -72,10 +72,7 @@ def load() -> None:
 
 
 def _load_demo_facilities() -> None:
-    """Filled in by the facility registry (issue: Facility registry)."""
-    try:
-        from registry.facilities.demo import load_demo_facilities
-    except ImportError:
-        return
-    count = load_demo_facilities(db.session)
-    click.echo(f"Demo facilities: {count} created or already present.")
+    from registry.facilities.demo import DEMO_FACILITIES, load_demo_facilities
+
+    created = load_demo_facilities(db.session)
+    click.echo(f"Demo facilities: {created} created, {len(DEMO_FACILITIES) - created} present.")

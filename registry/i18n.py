@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import gettext, lazy_gettext, ngettext, refresh
+from flask_babel import gettext, lazy_gettext, ngettext
 
 _ = gettext
 _l = lazy_gettext
@@ -19,7 +19,3 @@ def select_locale() -> str:
             if chosen in languages:
                 return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def refresh_locale() -> None:
-    refresh()

@@ -66,4 +66,5 @@ def init_app(app: Flask) -> None:
             "role_label": role_label,
             "jurisdiction_label": jurisdiction_label,
             "current_locale": lambda: str(get_locale() or "vi"),
+            "has_endpoint": lambda name: name in current_app.view_functions,
         }

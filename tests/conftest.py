@@ -8,12 +8,15 @@ then the schema is dropped and rebuilt by the migrations at the start of the ses
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import text
 
 from registry import create_app
@@ -43,6 +46,35 @@ def reset_postgis_schema(url: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def fresh_database(sqlite_path: Path) -> Iterator[str]:
+    """An empty database on the suite's engine: a new SQLite file, or a new PostGIS database
+    beside the one ``DATABASE_URL`` names (dropped afterwards). For migrations and live
+    servers, which must not share the per-test rollback database."""
+    url = os.environ.get("DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        yield f"sqlite:///{sqlite_path}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"registry_tmp_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    target = make_url(url).set(database=name)
+    engine = create_engine(target)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    try:
+        yield target.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("registry")
@@ -64,13 +96,22 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _load_reference_data(app: Flask) -> None:
-    """Administrative units are reference data every test may rely on; loaded once."""
-    try:
-        from registry.geography.loader import DEFAULT_DATA_DIR, load_all
-    except ImportError:
-        return
+    """Administrative units and facility types are reference data every test may rely on;
+    loaded once per session."""
+    from registry.facilities.services import load_types
+    from registry.geography.loader import DEFAULT_DATA_DIR, load_all
+
     load_all(_db.session, DEFAULT_DATA_DIR)
+    load_types(_db.session)
     _db.session.commit()
+
+
+class _ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session routes every query to the app's engine, ignoring ``bind``;
+    the test session must stay on the one connection that is rolled back."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
 
 
 @pytest.fixture
@@ -82,7 +123,8 @@ def db_session(app: Flask) -> Iterator:
         outer = conn.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": conn, "join_transaction_mode": "create_savepoint"}
+            {"bind": conn, "join_transaction_mode": "create_savepoint",
+             "class_": _ConnectionBoundSession}
         )
         factories.bind(_db.session)
         try:

@@ -1,11 +1,72 @@
-"""Queries over administrative units."""
+"""Queries over administrative units: by code, by hierarchy, by point and across the 2025
+reorganisation.
+
+Point lookups are portable: the bounding-box columns prefilter in SQL on every engine, and
+shapely decides containment in Python, so SpatiaLite and PostGIS give the same answers.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from registry.extensions import db
-from registry.geography.models import AdminUnit, Edition, Level
+from registry.geo import distance_m, to_shapely
+from registry.geography.models import (
+    REORGANISATION_DATE,
+    AdminUnit,
+    AdminUnitSuccession,
+    Edition,
+    Level,
+)
+from registry.text import fold
+
+_LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
+_LEVEL_BY_CODE_LENGTH = {2: Level.PROVINCE, 3: Level.DISTRICT, 5: Level.COMMUNE}
+_METRES_PER_DEGREE = 111_320.0
+
+# Neighbouring outlines were simplified one by one (README: up to ~33 m for communes, 165 m
+# for national districts, 550 m for provinces), so a real address can fall in a sliver
+# between two of them. Within this distance the nearest unit is taken, flagged approximate.
+MAX_GAP_M = 200.0
+
+
+@dataclass
+class Location:
+    """The units around a point in both organisations: current (province, commune) and
+    pre-2025 (province, district). ``approximate`` is set when a unit was chosen as the
+    nearest within ``MAX_GAP_M`` rather than as containing the point."""
+
+    lon: float
+    lat: float
+    province: AdminUnit | None = None
+    commune: AdminUnit | None = None
+    old_province: AdminUnit | None = None
+    district: AdminUnit | None = None
+    approximate: bool = False
+    gap_m: float | None = None
+
+
+@dataclass
+class ProvinceSummary:
+    province: AdminUnit
+    districts: int
+    communes: int
+
+
+def edition_on(on: date) -> Edition:
+    """The organisation in force on a date: pre-2025 until 30 June 2025, current after."""
+    return Edition.PRE2025 if on < REORGANISATION_DATE else Edition.CURRENT
 
 
 def province_choices() -> list[tuple[str, str]]:
@@ -16,3 +77,223 @@ def province_choices() -> list[tuple[str, str]]:
         .order_by(AdminUnit.name)
     ).all()
     return [(code, name) for code, name in rows]
+
+
+def unit_by_code(
+    session: Session, code: str, edition: Edition, level: Level | None = None
+) -> AdminUnit | None:
+    """A unit by its GSO code; the level follows from the code's length when not given."""
+    level = level or _LEVEL_BY_CODE_LENGTH.get(len(code))
+    if level is None:
+        return None
+    return session.scalars(
+        select(AdminUnit).where(
+            AdminUnit.edition == edition, AdminUnit.level == level, AdminUnit.code == code
+        )
+    ).one_or_none()
+
+
+def children(session: Session, unit: AdminUnit) -> list[AdminUnit]:
+    """Direct subdivisions in official (code) order: a province's districts or communes, a
+    district's communes."""
+    return list(
+        session.scalars(
+            select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(AdminUnit.code)
+        )
+    )
+
+
+def communes_of(session: Session, province_code: str) -> list[AdminUnit]:
+    """The current communes and wards of a province, alphabetically (ignoring diacritics)."""
+    return _alphabetical(
+        session.scalars(
+            select(AdminUnit).where(
+                AdminUnit.edition == Edition.CURRENT,
+                AdminUnit.level == Level.COMMUNE,
+                AdminUnit.province_code == province_code,
+            )
+        )
+    )
+
+
+def districts_of(session: Session, province_code: str) -> list[AdminUnit]:
+    """The pre-2025 districts of a province, alphabetically (ignoring diacritics)."""
+    return _alphabetical(
+        session.scalars(
+            select(AdminUnit).where(
+                AdminUnit.edition == Edition.PRE2025,
+                AdminUnit.level == Level.DISTRICT,
+                AdminUnit.province_code == province_code,
+            )
+        )
+    )
+
+
+def provinces_summary(session: Session, edition: Edition) -> list[ProvinceSummary]:
+    """Each province of an edition with how many districts and communes it has."""
+    counts: dict[tuple[str, Level], int] = defaultdict(int)
+    for province_code, level, n in session.execute(
+        select(AdminUnit.province_code, AdminUnit.level, func.count())
+        .where(AdminUnit.edition == edition, AdminUnit.level != Level.PROVINCE)
+        .group_by(AdminUnit.province_code, AdminUnit.level)
+    ):
+        counts[(province_code, Level(level))] = n
+    provinces = _alphabetical(
+        session.scalars(
+            select(AdminUnit).where(AdminUnit.edition == edition, AdminUnit.level == Level.PROVINCE)
+        )
+    )
+    return [
+        ProvinceSummary(p, counts[(p.code, Level.DISTRICT)], counts[(p.code, Level.COMMUNE)])
+        for p in provinces
+    ]
+
+
+def successors_of(session: Session, unit: AdminUnit) -> list[AdminUnitSuccession]:
+    """What a pre-2025 unit became on 1 July 2025; ``partial`` marks a unit split between
+    several new ones. Each row's ``new_unit`` is loaded."""
+    return list(
+        session.scalars(
+            select(AdminUnitSuccession)
+            .join(AdminUnitSuccession.new_unit)
+            .where(AdminUnitSuccession.old_unit_id == unit.id)
+            .options(selectinload(AdminUnitSuccession.new_unit))
+            .order_by(AdminUnit.code)
+        )
+    )
+
+
+def predecessors_of(session: Session, unit: AdminUnit) -> list[AdminUnitSuccession]:
+    """The pre-2025 units a current unit was formed from. Each row's ``old_unit`` is loaded."""
+    return list(
+        session.scalars(
+            select(AdminUnitSuccession)
+            .join(AdminUnitSuccession.old_unit)
+            .where(AdminUnitSuccession.new_unit_id == unit.id)
+            .options(selectinload(AdminUnitSuccession.old_unit))
+            .order_by(AdminUnit.code)
+        )
+    )
+
+
+def units_at(
+    session: Session,
+    lon: float,
+    lat: float,
+    on: date | None = None,
+    edition: Edition | None = None,
+) -> list[AdminUnit]:
+    """The units of one edition whose outline contains the point, province first.
+
+    The edition is the one in force ``on`` (default today) unless given. Only levels with
+    outlines can answer: provinces and districts before 2025; provinces, and the communes of
+    Đồng Nai and Đắk Lắk, after. Points on a shared border belong to both units.
+    """
+    if edition is None:
+        edition = edition_on(on or date.today())
+    hits = [
+        unit
+        for unit, geom in _candidates(session, edition, lon, lat)
+        if shapely.intersects_xy(geom, lon, lat)
+    ]
+    return sorted(hits, key=lambda u: (_LEVEL_RANK[u.level], u.code))
+
+
+def locate(session: Session, lon: float, lat: float) -> Location:
+    """Where a point lies, in both organisations, for filling in a record's units.
+
+    The finest outline wins: a commune's or district's own province replaces a coarser
+    province polygon that disagrees (province outlines are simplified the most). A level found
+    nowhere falls back to the nearest unit within ``MAX_GAP_M``, and the result is flagged
+    approximate.
+    """
+    location = Location(lon=lon, lat=lat)
+    slots = {
+        Edition.CURRENT: {Level.PROVINCE: "province", Level.COMMUNE: "commune"},
+        Edition.PRE2025: {Level.PROVINCE: "old_province", Level.DISTRICT: "district"},
+    }
+    point = Point(lon, lat)
+    for edition, by_level in slots.items():
+        candidates = _candidates(session, edition, lon, lat, margin_m=MAX_GAP_M)
+        for level, attr in by_level.items():
+            at_level = [(u, g) for u, g in candidates if u.level is level]
+            inside = [(u, g) for u, g in at_level if shapely.intersects_xy(g, lon, lat)]
+            if inside:
+                setattr(location, attr, _deepest(inside, point))
+                continue
+            nearest = _nearest(at_level, point)
+            if nearest is not None:
+                setattr(location, attr, nearest[0])
+                location.approximate = True
+                location.gap_m = max(location.gap_m or 0.0, nearest[1])
+        finest = location.commune if edition is Edition.CURRENT else location.district
+        if finest is not None and finest.parent is not None:
+            setattr(location, by_level[Level.PROVINCE], finest.parent)
+    return location
+
+
+def nearest_commune_fallback(
+    session: Session, lon: float, lat: float, max_m: float = MAX_GAP_M
+) -> tuple[AdminUnit, float] | None:
+    """The current commune nearest to a point that no commune outline holds, with its distance
+    in metres, when it is within ``max_m``: the point sits in a sliver between simplified
+    outlines. None when there is none that close."""
+    candidates = [
+        (unit, geom)
+        for unit, geom in _candidates(session, Edition.CURRENT, lon, lat, margin_m=max_m)
+        if unit.level is Level.COMMUNE
+    ]
+    return _nearest(candidates, Point(lon, lat), max_m)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _alphabetical(units: Iterable[AdminUnit]) -> list[AdminUnit]:
+    return sorted(units, key=lambda u: (fold(u.name), u.code))
+
+
+def _candidates(
+    session: Session, edition: Edition, lon: float, lat: float, margin_m: float = 0.0
+) -> list[tuple[AdminUnit, BaseGeometry]]:
+    """Units whose bounding box (grown by ``margin_m``) holds the point, with their outline
+    as a prepared shapely geometry."""
+    dlat = margin_m / _METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    units = session.scalars(
+        select(AdminUnit).where(
+            AdminUnit.edition == edition,
+            AdminUnit.geom.is_not(None),
+            AdminUnit.min_lon <= lon + dlon,
+            AdminUnit.max_lon >= lon - dlon,
+            AdminUnit.min_lat <= lat + dlat,
+            AdminUnit.max_lat >= lat - dlat,
+        )
+    )
+    found = []
+    for unit in units:
+        geom = to_shapely(unit.geom)
+        if geom is None:
+            continue
+        shapely.prepare(geom)
+        found.append((unit, geom))
+    return found
+
+
+def _deepest(hits: list[tuple[AdminUnit, BaseGeometry]], point: Point) -> AdminUnit:
+    """Of overlapping outlines (slivers of simplification), the one the point is deepest in."""
+    if len(hits) == 1:
+        return hits[0][0]
+    return max(hits, key=lambda hit: (hit[1].boundary.distance(point), hit[0].code))[0]
+
+
+def _nearest(
+    units: list[tuple[AdminUnit, BaseGeometry]], point: Point, max_m: float = MAX_GAP_M
+) -> tuple[AdminUnit, float] | None:
+    best: tuple[AdminUnit, float] | None = None
+    for unit, geom in units:
+        on_edge = nearest_points(geom, point)[0]
+        metres = distance_m(point, on_edge)
+        if metres <= max_m and (best is None or metres < best[1]):
+            best = (unit, metres)
+    return best

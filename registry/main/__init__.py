@@ -51,3 +51,21 @@ def set_language(code: str):
 @bp.route("/about")
 def about():
     return render_template("main/about.html")
+
+
+def _vendor_dirs() -> dict[str, str]:
+    import xstatic.pkg.leaflet as leaflet
+    import xstatic.pkg.leaflet_markercluster as markercluster
+
+    return {"leaflet": leaflet.BASE_DIR, "markercluster": markercluster.BASE_DIR}
+
+
+@bp.route("/vendor/<lib>/<path:filename>")
+def vendor(lib: str, filename: str):
+    """Front-end libraries served from the installed XStatic packages (no CDN)."""
+    from flask import abort, send_from_directory
+
+    dirs = _vendor_dirs()
+    if lib not in dirs:
+        abort(404)
+    return send_from_directory(dirs[lib], filename, max_age=86400)

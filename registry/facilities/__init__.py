@@ -1,0 +1,1 @@
+"""Facility registry: types, records, validation, history, import and export."""

@@ -1,0 +1,125 @@
+"""Demo facilities named in the two provincial plans (Đồng Nai 2735/KH-UBND, 2018; the
+Đắk Lắk social assistance plan 2016–2020).
+
+Only what the plans say is recorded. Where the plans give no place, the facility sits at the
+representative point of the district or commune named (or of the provincial capital) and is
+marked approximate; where they give no capacity, none is invented. Every record says it is
+demo data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.facilities import services
+from registry.facilities.models import Facility, LocationSource, Ownership, Status
+from registry.geography import services as geography
+from registry.geography.models import AdminUnit, Edition, Level
+
+DEMO_NOTE = "Dữ liệu minh họa (demo), lập từ văn bản kế hoạch; vị trí gần đúng."
+DONG_NAI_PLAN = "Kế hoạch 2735/KH-UBND tỉnh Đồng Nai (2018)"
+DAK_LAK_PLAN = "Kế hoạch phát triển hệ thống trợ giúp xã hội tỉnh Đắk Lắk 2016–2020"
+DN_BODY = "Sở Lao động - Thương binh và Xã hội tỉnh Đồng Nai"
+DL_BODY = "Sở Lao động - Thương binh và Xã hội tỉnh Đắk Lắk"
+
+
+@dataclass(frozen=True)
+class DemoFacility:
+    name: str
+    type_code: str
+    status: Status
+    province_code: str  # current (2025) province
+    place: tuple[Level, str]  # pre-2025 district or commune whose point stands in
+    source: str
+    managing_body: str | None = None
+    ownership: Ownership = Ownership.PUBLIC
+
+
+_DN_DRUG_COMMUNITY = (
+    ("741", "huyện Xuân Lộc"), ("742", "huyện Nhơn Trạch"), ("735", "huyện Vĩnh Cửu"),
+    ("736", "huyện Định Quán"), ("738", "huyện Thống Nhất"), ("731", "thành phố Biên Hòa"),
+)
+_DN_COUNSELLING = (
+    ("26131", "xã Tà Lài, huyện Tân Phú"),
+    ("26239", "xã Túc Trưng, huyện Định Quán"),
+    ("26446", "xã Xuân Hưng, huyện Xuân Lộc"),
+)
+
+DEMO_FACILITIES: tuple[DemoFacility, ...] = (
+    DemoFacility("Trung tâm Bảo trợ người già, người khuyết tật, người tâm thần tỉnh Đồng Nai",
+                 "GENERAL", Status.OPERATING, "75", (Level.DISTRICT, "731"),
+                 f"{DONG_NAI_PLAN}: nâng cấp Trung tâm trong năm 2018 từ ngân sách Trung ương.",
+                 DN_BODY),
+    DemoFacility("Trung tâm Công tác xã hội tổng hợp tỉnh Đồng Nai", "SOCIAL_WORK",
+                 Status.PLANNED, "75", (Level.DISTRICT, "731"),
+                 f"{DONG_NAI_PLAN}: hoàn thành Đề án xây dựng Trung tâm Công tác xã hội tổng hợp "
+                 "tỉnh trực thuộc Sở Lao động - Thương binh và Xã hội.", DN_BODY),
+    DemoFacility("Cơ sở Điều trị nghiện ma túy tỉnh Đồng Nai", "DRUG_PUBLIC", Status.OPERATING,
+                 "75", (Level.DISTRICT, "731"),
+                 f"{DONG_NAI_PLAN}: nâng cao hiệu quả cai nghiện tại Cơ sở Điều trị nghiện ma túy "
+                 "tỉnh.", DN_BODY),
+    *(
+        DemoFacility(f"Cơ sở cai nghiện ma túy tại cộng đồng {label}", "DRUG_COMMUNITY",
+                     Status.PLANNED, "75", (Level.DISTRICT, code),
+                     f"{DONG_NAI_PLAN}: phấn đấu xây dựng 06 cơ sở cai nghiện ma túy tại cộng "
+                     "đồng theo Nghị định 94/2010/NĐ-CP.")
+        for code, label in _DN_DRUG_COMMUNITY
+    ),
+    *(
+        DemoFacility(f"Điểm tư vấn cho đồng bào dân tộc thiểu số {label}", "GBV_COUNSELLING",
+                     Status.OPERATING, "75", (Level.COMMUNE, code),
+                     f"{DONG_NAI_PLAN}: tiếp tục duy trì điểm tư vấn cho đồng bào dân tộc thiểu "
+                     "số đã thành lập ở 03 xã điểm (phòng ngừa, ứng phó bạo lực trên cơ sở giới).")
+        for code, label in _DN_COUNSELLING
+    ),
+    DemoFacility("Trung tâm Chăm sóc và Phục hồi chức năng cho người tâm thần, người rối nhiễu "
+                 "tâm trí tỉnh Đắk Lắk", "MENTAL", Status.UNDER_CONSTRUCTION, "66",
+                 (Level.DISTRICT, "643"),
+                 f"{DAK_LAK_PLAN}: tiếp tục dự án đầu tư xây dựng, quy mô thiết kế từ 300 đến 500 "
+                 "đối tượng (Quyết định 2929/QĐ-UBND ngày 30/10/2015).", DL_BODY),
+    DemoFacility("Trung tâm Bảo trợ xã hội tỉnh Đắk Lắk", "GENERAL", Status.OPERATING, "66",
+                 (Level.DISTRICT, "643"),
+                 f"{DAK_LAK_PLAN}: nâng cấp, mở rộng (cơ sở bảo trợ xã hội tổng hợp), quy mô "
+                 "thiết kế 300 đến 500 đối tượng.", DL_BODY),
+)
+
+
+def _stand_in_point(session: Session, level: Level, code: str) -> tuple[float, float]:
+    """A representative point for a pre-2025 unit. Pre-2025 communes have no outline, so
+    their point is that of the current commune they became part of."""
+    unit = geography.unit_by_code(session, code, Edition.PRE2025, level)
+    if unit is None:
+        raise LookupError(f"unknown pre-2025 {level.value} {code}")
+    if unit.rep_lon is not None:
+        return unit.rep_lon, unit.rep_lat
+    for succession in geography.successors_of(session, unit):
+        new: AdminUnit = succession.new_unit
+        if new.rep_lon is not None:
+            return new.rep_lon, new.rep_lat
+    if unit.parent is not None and unit.parent.rep_lon is not None:
+        return unit.parent.rep_lon, unit.parent.rep_lat
+    raise LookupError(f"no point for pre-2025 {level.value} {code}")
+
+
+def load_demo_facilities(session: Session) -> int:
+    """Register the demo facilities that are not there yet (matched by name); idempotent.
+    Returns how many were created now."""
+    existing = set(session.scalars(select(Facility.name).where(Facility.is_demo.is_(True))))
+    created = 0
+    for demo in DEMO_FACILITIES:
+        if demo.name in existing:
+            continue
+        lon, lat = _stand_in_point(session, *demo.place)
+        data = services.FacilityInput(
+            name=demo.name, type_code=demo.type_code, ownership=demo.ownership,
+            province_code=demo.province_code, lon=lon, lat=lat, status=demo.status,
+            managing_body=demo.managing_body, location_source=LocationSource.UNIT_POINT,
+            location_approximate=True, notes=f"{demo.source}\n{DEMO_NOTE}", is_demo=True,
+        )
+        services.register_facility(session, data, actor_id=None, confirm_duplicates=True,
+                                   reason="Dữ liệu minh họa (demo)")
+        created += 1
+    return created

@@ -1,0 +1,195 @@
+"""Facility types, facilities, their status changes and registry-code sequences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.audit.mixins import Audited
+from registry.extensions import db
+from registry.models import TimestampMixin, utcnow
+
+
+class Category(StrEnum):
+    """Function categories: Decree 103/2017 Art. 5 plus the kinds the plans count separately."""
+
+    ELDERLY = "elderly"
+    CHILDREN = "children"
+    DISABILITY = "disability"
+    MENTAL_HEALTH = "mental_health"
+    GENERAL = "general"
+    SOCIAL_WORK = "social_work"
+    DRUG_REHAB = "drug_rehab"
+    COUNSELLING = "counselling"
+    SHELTER = "shelter"
+    VICTIM_SUPPORT = "victim_support"
+    OTHER = "other"
+
+
+class Ownership(StrEnum):
+    PUBLIC = "public"
+    NON_PUBLIC = "non_public"
+
+
+class Status(StrEnum):
+    PLANNED = "planned"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class LocationSource(StrEnum):
+    MAP = "map"
+    LATLON = "latlon"
+    VN2000 = "vn2000"
+    UNIT_POINT = "unit_point"
+    IMPORT = "import"
+
+
+def _enum(enum_cls: type[StrEnum], name: str) -> Enum:
+    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=32)
+
+
+class FacilityType(db.Model):
+    __tablename__ = "facility_types"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category: Mapped[Category] = mapped_column(_enum(Category, "facility_category"))
+    residential: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity_min: Mapped[int | None] = mapped_column(Integer)
+    capacity_max: Mapped[int | None] = mapped_column(Integer)
+    capacity_source: Mapped[str | None] = mapped_column(Text)
+    default_radius_km: Mapped[float | None] = mapped_column(Float)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    marker_color: Mapped[str] = mapped_column(String(7), default="#0d6efd")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_vi
+
+
+class Facility(Audited, TimestampMixin, db.Model):
+    __tablename__ = "facilities"
+    # geom is recorded through lon/lat; search_text is derived.
+    __audit_exclude__ = frozenset({"updated_at", "created_at", "version", "search_text",
+                                   "updated_by_id", "created_by_id", "geom"})
+    __table_args__ = (
+        Index("ix_facilities_lon_lat", "lon", "lat"),
+        Index("ix_facilities_province_status", "province_code", "status"),
+        CheckConstraint("residents IS NULL OR residents >= 0", name="residents_non_negative"),
+        CheckConstraint("design_capacity IS NULL OR design_capacity >= 0",
+                        name="capacity_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    type_code: Mapped[str] = mapped_column(ForeignKey("facility_types.code"), index=True)
+    ownership: Mapped[Ownership] = mapped_column(_enum(Ownership, "facility_ownership"))
+    managing_body: Mapped[str | None] = mapped_column(String(255))
+    # Current (post-2025) units, filled from the location.
+    province_code: Mapped[str] = mapped_column(String(2))
+    commune_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    # Pre-2025 units, for the 2016–2025 plans that name districts.
+    old_province_code: Mapped[str | None] = mapped_column(String(2))
+    district_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    address: Mapped[str | None] = mapped_column(String(500))
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    # Plain copies of the point: a portable, indexed bounding-box filter on every engine.
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    location_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    location_source: Mapped[LocationSource] = mapped_column(
+        _enum(LocationSource, "location_source"), default=LocationSource.LATLON
+    )
+    status: Mapped[Status] = mapped_column(_enum(Status, "facility_status"))
+    status_changed_on: Mapped[date | None] = mapped_column(Date)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    design_capacity: Mapped[int | None] = mapped_column(Integer)
+    capacity_by_group: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    residents: Mapped[int | None] = mapped_column(Integer)
+    staff: Mapped[int | None] = mapped_column(Integer)
+    services: Mapped[str | None] = mapped_column(Text)
+    registration_no: Mapped[str | None] = mapped_column(String(100))
+    licence_no: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    type: Mapped[FacilityType] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_jurisdiction(self) -> str:
+        return self.province_code
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.code} {self.name}"[:255]
+
+    @property
+    def confidential(self) -> bool:
+        return bool(self.type and self.type.confidential)
+
+    def __repr__(self) -> str:
+        return f"<Facility {self.code} {self.name!r} {self.status}>"
+
+
+class FacilityStatusChange(db.Model):
+    """Every status change with its effective date and reason; "as of" checks read these."""
+
+    __tablename__ = "facility_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(
+        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "facility_status"))
+    to_status: Mapped[Status] = mapped_column(_enum(Status, "facility_status"))
+    effective_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    facility: Mapped[Facility] = relationship(
+        backref=db.backref("status_changes", order_by="FacilityStatusChange.effective_on",
+                           cascade="all, delete-orphan", passive_deletes=True)
+    )
+
+
+class CodeSequence(db.Model):
+    """Last registry-code number per province and type, so codes are never reused."""
+
+    __tablename__ = "facility_code_sequences"
+
+    province_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    type_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,373 @@
+"""Registering and changing facilities. Services flush, never commit; the caller owns the
+transaction. Business rules raise ``RegistryError`` subclasses that carry field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.audit.context import set_reason
+from registry.errors import ConflictError, RegistryError
+from registry.facilities import workflow
+from registry.facilities.models import (
+    CodeSequence,
+    Facility,
+    FacilityStatusChange,
+    FacilityType,
+    LocationSource,
+    Ownership,
+    Status,
+)
+from registry.geo import distance_m, in_vietnam_bbox, point, to_db
+from registry.geography import services as geography
+from registry.i18n import _l
+from registry.text import fold, similar
+
+TYPES_FILE = Path(__file__).with_name("types.yaml")
+DUPLICATE_DISTANCE_M = 200.0
+DUPLICATE_NAME_SIMILARITY = 0.85
+# Fields a user edits; everything else is derived or bookkeeping.
+EDITABLE_FIELDS = (
+    "name", "type_code", "ownership", "managing_body", "province_code", "address", "lon", "lat",
+    "location_source", "location_approximate", "opened_on", "design_capacity",
+    "capacity_by_group", "residents", "staff", "services", "registration_no", "licence_no",
+    "notes",
+)
+
+
+@dataclass
+class FacilityInput:
+    """What a form, an import row or the API supplies for one facility."""
+
+    name: str
+    type_code: str
+    ownership: Ownership
+    province_code: str
+    lon: float
+    lat: float
+    status: Status = Status.OPERATING
+    managing_body: str | None = None
+    address: str | None = None
+    location_source: LocationSource = LocationSource.LATLON
+    location_approximate: bool = False
+    opened_on: date | None = None
+    design_capacity: int | None = None
+    capacity_by_group: dict[str, int] = field(default_factory=dict)
+    residents: int | None = None
+    staff: int | None = None
+    services: str | None = None
+    registration_no: str | None = None
+    licence_no: str | None = None
+    notes: str | None = None
+    is_demo: bool = False
+
+    @classmethod
+    def from_facility(cls, facility: Facility) -> FacilityInput:
+        values = {f.name: getattr(facility, f.name) for f in fields(cls)}
+        values["capacity_by_group"] = dict(facility.capacity_by_group or {})
+        return cls(**values)
+
+
+class ValidationFailed(RegistryError):
+    """Field errors (``errors``), warnings, and possible duplicates that need confirmation."""
+
+    def __init__(self, errors: dict[str, list[str]], warnings: list[str],
+                 duplicates: list[Facility]) -> None:
+        first = next(iter(errors.values()), [""])[0] if errors else ""
+        super().__init__(first or str(_l("Possible duplicate: please confirm.")))
+        self.errors = errors
+        self.warnings = warnings
+        self.duplicates = duplicates
+
+
+class EditConflict(ConflictError):
+    """Someone saved the facility after this edit began; nothing was written."""
+
+    def __init__(self, facility: Facility, attempted: FacilityInput) -> None:
+        super().__init__(str(_l("This facility was changed by someone else while you were "
+                                "editing it.")))
+        self.facility = facility
+        self.attempted = attempted
+
+
+class InvalidTransition(RegistryError):
+    pass
+
+
+@dataclass
+class Checked:
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: list[Facility] = field(default_factory=list)
+    units: geography.Location | None = None
+
+    def error(self, name: str, message: object) -> None:
+        self.errors.setdefault(name, []).append(str(message))
+
+
+# --- types -----------------------------------------------------------------------------------
+
+
+def load_types(session: Session, path: Path = TYPES_FILE) -> int:
+    """Upsert facility types from YAML; returns how many there are."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    existing = {t.code: t for t in session.scalars(select(FacilityType))}
+    for order, entry in enumerate(entries):
+        ftype = existing.get(entry["code"]) or FacilityType(code=entry["code"])
+        ftype.name_vi = entry["name_vi"]
+        ftype.name_en = entry["name_en"]
+        ftype.category = entry["category"]
+        ftype.residential = bool(entry.get("residential", True))
+        ftype.capacity_min = entry.get("capacity_min")
+        ftype.capacity_max = entry.get("capacity_max")
+        ftype.capacity_source = entry.get("capacity_source")
+        ftype.default_radius_km = entry.get("default_radius_km")
+        ftype.confidential = bool(entry.get("confidential", False))
+        ftype.legal_basis = entry.get("legal_basis")
+        ftype.marker_color = entry.get("marker_color", "#0d6efd")
+        ftype.sort_order = order
+        session.add(ftype)
+    session.flush()
+    return len(entries)
+
+
+def facility_types(session: Session) -> list[FacilityType]:
+    return list(session.scalars(select(FacilityType).order_by(FacilityType.sort_order)))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def check(session: Session, data: FacilityInput, *, current: Facility | None = None) -> Checked:
+    """All shape-independent rules for a facility record, with messages per field."""
+    result = Checked()
+    ftype = session.get(FacilityType, data.type_code)
+    if ftype is None:
+        result.error("type_code", _l("Unknown facility type."))
+    if not data.name or not data.name.strip():
+        result.error("name", _l("The name is required."))
+    if not in_vietnam_bbox(data.lon, data.lat):
+        result.error("location", _l("The location is outside Vietnam."))
+    else:
+        units = geography.locate(session, data.lon, data.lat)
+        result.units = units
+        if units.province is None:
+            result.error("location", _l("The location is not inside any province of Vietnam."))
+        elif units.province.code != data.province_code:
+            result.error("location", _l(
+                "The location lies in %(found)s, not in the chosen province.",
+                found=units.province.name))
+    if data.residents is not None and data.residents < 0:
+        result.error("residents", _l("Cannot be negative."))
+    if data.design_capacity is not None and data.design_capacity < 0:
+        result.error("design_capacity", _l("Cannot be negative."))
+    if (data.residents is not None and data.design_capacity is not None
+            and data.residents > data.design_capacity):
+        result.error("residents", _l(
+            "Residents (%(residents)d) exceed the design capacity (%(capacity)d).",
+            residents=data.residents, capacity=data.design_capacity))
+    if ftype is not None and data.design_capacity is not None:
+        _check_capacity_bounds(result, ftype, data, current)
+    if ftype is not None and not result.errors:
+        result.duplicates = find_duplicates(
+            session, type_code=data.type_code, lon=data.lon, lat=data.lat, name=data.name,
+            commune_code=result.units.commune.code if result.units and result.units.commune
+            else None,
+            exclude_id=current.id if current else None,
+        )
+    return result
+
+
+def _check_capacity_bounds(result: Checked, ftype: FacilityType, data: FacilityInput,
+                           current: Facility | None) -> None:
+    """Outside the type's design bounds: an error for planned facilities (they can still be
+    designed right), a warning for existing ones (the registry records what is there)."""
+    low, high, cap = ftype.capacity_min, ftype.capacity_max, data.design_capacity
+    if cap is None or ((low is None or cap >= low) and (high is None or cap <= high)):
+        return
+    message = _l("Design capacity %(capacity)d is outside %(low)s–%(high)s for this type "
+                 "(%(source)s).", capacity=cap, low=low if low is not None else "…",
+                 high=high if high is not None else "…", source=ftype.capacity_source or "")
+    status = current.status if current else data.status
+    if status in (Status.PLANNED, Status.UNDER_CONSTRUCTION):
+        result.error("design_capacity", message)
+    else:
+        result.warnings.append(str(message))
+
+
+def find_duplicates(
+    session: Session, *, type_code: str, lon: float, lat: float, name: str,
+    commune_code: str | None, exclude_id: int | None = None,
+) -> list[Facility]:
+    """Possible duplicates: same type within 200 m, or a very similar name in the same
+    commune. Closed facilities are history and are not flagged."""
+    pad = 0.01  # ~1 km box, then exact geodesic distance
+    near = select(Facility).where(
+        Facility.type_code == type_code, Facility.status != Status.CLOSED,
+        Facility.lon.between(lon - pad, lon + pad), Facility.lat.between(lat - pad, lat + pad),
+    )
+    found: dict[int, Facility] = {}
+    here = point(lon, lat)
+    for other in session.scalars(near):
+        if other.id != exclude_id and distance_m(here, point(other.lon, other.lat)) <= \
+                DUPLICATE_DISTANCE_M:
+            found[other.id] = other
+    if commune_code:
+        same_commune = select(Facility).where(
+            Facility.commune_code == commune_code, Facility.status != Status.CLOSED
+        )
+        for other in session.scalars(same_commune):
+            if other.id == exclude_id or other.id in found:
+                continue
+            if similar(name, other.name) >= DUPLICATE_NAME_SIMILARITY:
+                found[other.id] = other
+    return list(found.values())
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def next_code(session: Session, province_code: str, type_code: str) -> str:
+    """``<province>-<type>-<sequence>``; the sequence only grows, so codes are never reused."""
+    seq = session.get(CodeSequence, (province_code, type_code), with_for_update=True)
+    if seq is None:
+        seq = CodeSequence(province_code=province_code, type_code=type_code, last_value=0)
+        session.add(seq)
+    seq.last_value += 1
+    session.flush()
+    return f"{province_code}-{type_code}-{seq.last_value:04d}"
+
+
+def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
+    for name in EDITABLE_FIELDS:
+        setattr(facility, name, getattr(data, name))
+    facility.is_demo = data.is_demo
+    facility.geom = to_db(point(data.lon, data.lat))
+    units = checked.units
+    facility.commune_code = units.commune.code if units and units.commune else None
+    facility.old_province_code = units.old_province.code if units and units.old_province \
+        else None
+    facility.district_code = units.district.code if units and units.district else None
+    if units and units.approximate:
+        facility.location_approximate = True
+    facility.search_text = " ".join(
+        fold(part) for part in (facility.code or "", data.name, data.address or "",
+                                data.managing_body or "") if part
+    )
+
+
+def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:
+    if checked.errors or (checked.duplicates and not confirm_duplicates):
+        raise ValidationFailed(checked.errors, checked.warnings, checked.duplicates)
+
+
+def register_facility(
+    session: Session, data: FacilityInput, *, actor_id: int | None,
+    confirm_duplicates: bool = False, reason: str | None = None,
+    effective_on: date | None = None,
+) -> tuple[Facility, list[str]]:
+    """Create a facility with a new registry code; returns it and any warnings."""
+    checked = check(session, data)
+    _raise_if_invalid(checked, confirm_duplicates)
+    set_reason(session, reason)
+    facility = Facility(status=data.status, created_by_id=actor_id, updated_by_id=actor_id,
+                        status_changed_on=effective_on or date.today(), capacity_by_group={})
+    facility.code = next_code(session, data.province_code, data.type_code)
+    _apply(facility, data, checked)
+    session.add(facility)
+    session.flush()
+    session.add(FacilityStatusChange(
+        facility_id=facility.id, from_status=None, to_status=data.status,
+        effective_on=data.opened_on or facility.status_changed_on,
+        reason=reason or str(_l("Registered")), actor_id=actor_id,
+    ))
+    session.flush()
+    return facility, checked.warnings
+
+
+def update_facility(
+    session: Session, facility: Facility, data: FacilityInput, *, expected_version: int,
+    actor_id: int | None, confirm_duplicates: bool = False, reason: str | None = None,
+) -> list[str]:
+    """Save an edit made on ``expected_version``. If the record moved on since, nothing is
+    written and ``EditConflict`` carries both versions."""
+    if facility.version != expected_version:
+        raise EditConflict(facility, data)
+    if data.province_code != facility.province_code:
+        # Moving a record between provinces would move it out of its officials' jurisdiction.
+        raise ValidationFailed({"province_code": [str(_l(
+            "A facility cannot be moved to another province; close it and register it there."
+        ))]}, [], [])
+    checked = check(session, data, current=facility)
+    _raise_if_invalid(checked, confirm_duplicates)
+    set_reason(session, reason)
+    _apply(facility, data, checked)
+    facility.updated_by_id = actor_id
+    session.flush()
+    return checked.warnings
+
+
+def change_status(
+    session: Session, facility: Facility, target: Status, *, effective_on: date, reason: str,
+    actor_id: int | None, expected_version: int,
+) -> Facility:
+    """Explicit status change with a required reason; closing sets the closing date."""
+    if facility.version != expected_version:
+        raise ConflictError(str(_l("This facility was changed by someone else; reload it.")))
+    if not reason or not reason.strip():
+        raise RegistryError(str(_l("A reason is required.")), field="reason")
+    if not workflow.can_transition(facility.status, target):
+        raise InvalidTransition(str(_l("This status change is not allowed.")), field="status")
+    set_reason(session, reason)
+    session.add(FacilityStatusChange(
+        facility_id=facility.id, from_status=facility.status, to_status=target,
+        effective_on=effective_on, reason=reason.strip(), actor_id=actor_id,
+    ))
+    facility.status = target
+    facility.status_changed_on = effective_on
+    if target is Status.OPERATING and facility.opened_on is None:
+        facility.opened_on = effective_on
+    if target is Status.CLOSED:
+        facility.closed_on = effective_on
+    facility.updated_by_id = actor_id
+    session.flush()
+    return facility
+
+
+def relocate_planned(
+    session: Session, facility: Facility, lon: float, lat: float, *, reason: str,
+    actor_id: int | None, expected_version: int,
+) -> Facility:
+    """Move a planned facility (map drag). Existing facilities are not moved this way."""
+    if facility.status is not Status.PLANNED:
+        raise InvalidTransition(str(_l("Only planned facilities can be moved on the map.")))
+    if not reason or not reason.strip():
+        raise RegistryError(str(_l("A reason is required.")), field="reason")
+    data = FacilityInput.from_facility(facility)
+    data.lon, data.lat = lon, lat
+    data.location_source = LocationSource.MAP
+    data.location_approximate = False
+    update_facility(session, facility, data, expected_version=expected_version,
+                    actor_id=actor_id, confirm_duplicates=True, reason=reason.strip())
+    return facility
+
+
+def status_on(facility: Facility, on: date) -> Status | None:
+    """The status the facility had on a date, from its recorded changes (None: not yet)."""
+    current = None
+    for change in sorted(facility.status_changes, key=lambda c: (c.effective_on, c.id)):
+        if change.effective_on <= on:
+            current = change.to_status
+    return current
+
+
+def as_plain(facility: Facility) -> dict[str, Any]:
+    """The editable fields as plain values, for conflict comparison and exports."""
+    data = FacilityInput.from_facility(facility)
+    return {f.name: getattr(data, f.name) for f in fields(data)}

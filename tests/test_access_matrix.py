@@ -1,0 +1,91 @@
+"""Role × route access matrix. Every route of the app must be listed here (or be public),
+so a new view cannot ship without its access rule being tested."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.auth.permissions import Role
+from tests.conftest import csrf_token_from
+from tests.factories import FacilityFactory, UserFactory
+
+ALL = set(Role)
+WRITERS = {Role.ADMIN, Role.PLANNER, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
+STATUS_CHANGERS = {Role.ADMIN, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
+
+# (endpoint, method, url, roles allowed). ``{facility}`` is a facility of the user's province.
+MATRIX: list[tuple[str, str, str, set[Role]]] = [
+    ("main.index", "GET", "/", ALL),
+    ("auth.change_password", "GET", "/auth/password", ALL),
+    ("admin.users", "GET", "/admin/users", {Role.ADMIN}),
+    ("admin.new_user", "GET", "/admin/users/new", {Role.ADMIN}),
+    ("admin.edit_user", "GET", "/admin/users/{user}", {Role.ADMIN}),
+    ("audit.index", "GET", "/audit/", {Role.ADMIN, Role.REPORTER}),
+    ("geography.index", "GET", "/geography/", ALL),
+    ("geography.unit", "GET", "/geography/pre2025/75", ALL),
+    ("geography.lookup", "GET", "/geography/lookup?lon=106.82&lat=10.95", ALL),
+    ("facilities.index", "GET", "/facilities/", ALL),
+    ("facilities.detail", "GET", "/facilities/{facility}", ALL),
+    ("facilities.history", "GET", "/facilities/{facility}/history", ALL),
+    ("facilities.new", "GET", "/facilities/new", WRITERS),
+    ("facilities.edit", "GET", "/facilities/{facility}/edit", WRITERS),
+    ("facilities.change_status", "POST", "/facilities/{facility}/status", STATUS_CHANGERS),
+]
+
+# Reachable without logging in, on purpose.
+PUBLIC = {"static", "bootstrap.static", "main.healthz", "main.about", "main.set_language",
+          "main.vendor", "auth.login", "auth.logout"}
+
+
+def test_every_route_is_in_the_matrix(app):
+    listed = {endpoint for endpoint, *_ in MATRIX} | PUBLIC
+    missing = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - listed)
+    assert missing == [], f"routes without an access rule in the matrix: {missing}"
+
+
+def _url(template: str, user, facility) -> str:
+    return template.format(user=user.id, facility=facility.id)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(("endpoint", "method", "template", "allowed"), MATRIX,
+                         ids=[m[0] for m in MATRIX])
+def test_role_access(client, auth, db_session, role, endpoint, method, template, allowed):
+    user = UserFactory(role=role, province_code="75")
+    facility = FacilityFactory(province_code="75")
+    auth.login(user)
+    url = _url(template, user, facility)
+    data = {"csrf_token": csrf_token_from(client.get("/"))} if method == "POST" else None
+    response = client.open(url, method=method, data=data)
+    if role in allowed:
+        # An empty but valid POST fails form validation and redirects back: never 403.
+        assert response.status_code in (200, 302), (endpoint, role, response.status_code)
+    else:
+        assert response.status_code == 403, (endpoint, role, response.status_code)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "template", "allowed"), MATRIX,
+                         ids=[m[0] for m in MATRIX])
+def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, template, allowed):
+    user = UserFactory()
+    facility = FacilityFactory()
+    response = client.open(_url(template, user, facility), method=method)
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("template", [
+    "/facilities/{facility}", "/facilities/{facility}/edit", "/facilities/{facility}/history",
+])
+def test_other_provinces_records_are_not_found(client, auth, db_session, template):
+    """Jurisdiction: a Đắk Lắk admin does not see a Đồng Nai facility at all."""
+    admin = UserFactory(role=Role.ADMIN, province_code="66")
+    facility = FacilityFactory(province_code="75")
+    auth.login(admin)
+    assert client.get(_url(template, admin, facility)).status_code == 404
+
+
+def test_viewer_gets_403_on_admin_page(client, auth, db_session):
+    auth.login(UserFactory(role=Role.VIEWER))
+    assert client.get("/admin/users").status_code == 403
