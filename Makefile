@@ -7,7 +7,7 @@ export SPATIALITE_LIBRARY_PATH ?= mod_spatialite
 export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
-APT_PACKAGES := libsqlite3-mod-spatialite
+APT_PACKAGES := libsqlite3-mod-spatialite fonts-dejavu-core
 
 .PHONY: help system-deps install run serve db-upgrade db-revision load-data test test-fast lint fmt \
         i18n-extract i18n-update i18n-compile i18n-check bench e2e-deps clean
@@ -16,12 +16,13 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 system-deps: ## install Debian packages (SpatiaLite); prints the command when not root
-	@if ls /usr/lib/*/mod_spatialite.so >/dev/null 2>&1 || ls /usr/lib/mod_spatialite.so >/dev/null 2>&1; then \
-	  echo "SpatiaLite: present"; \
+	@if (ls /usr/lib/*/mod_spatialite.so || ls /usr/lib/mod_spatialite.so) >/dev/null 2>&1 \
+	    && ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then \
+	  echo "SpatiaLite and DejaVu fonts: present"; \
 	elif [ "$$(id -u)" = "0" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	else \
-	  echo "SpatiaLite is missing. Run:  sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  echo "Missing system packages. Run:  sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
 	fi
 
 $(BIN)/python:
@@ -40,6 +41,7 @@ db-upgrade: install ## apply migrations
 load-data: db-upgrade ## load reference and demo data (idempotent)
 	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask geography load
 	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask facilities load-types
+	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask planning load
 	REGISTRY_CONFIG=config.DevelopmentConfig $(BIN)/flask demo load
 
 run: load-data ## install, migrate, load data and serve on http://127.0.0.1:5000

@@ -11,6 +11,7 @@ from tests.factories import FacilityFactory, UserFactory
 
 ALL = set(Role)
 WRITERS = {Role.ADMIN, Role.PLANNER, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
+PLANNERS = {Role.ADMIN, Role.PLANNER}
 STATUS_CHANGERS = {Role.ADMIN, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
 
 # (endpoint, method, url, roles allowed). ``{facility}`` is a facility of the user's province.
@@ -30,6 +31,23 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
     ("facilities.new", "GET", "/facilities/new", WRITERS),
     ("facilities.edit", "GET", "/facilities/{facility}/edit", WRITERS),
     ("facilities.change_status", "POST", "/facilities/{facility}/status", STATUS_CHANGERS),
+    ("planning.index", "GET", "/planning/", ALL),
+    ("planning.plan", "GET", "/planning/plans/{plan}", ALL),
+    ("planning.set_target", "POST", "/planning/plans/{plan}/rules/{rule}/target", {Role.ADMIN}),
+    ("planning.targets_template", "GET", "/planning/targets.xlsx", {Role.ADMIN}),
+    ("planning.import_targets", "GET", "/planning/targets/import", {Role.ADMIN}),
+    ("planning.check", "GET", "/planning/check?plan={plan}", ALL),
+    ("planning.compare", "GET", "/planning/compare", ALL),
+    ("planning.coverage", "GET", "/planning/coverage", ALL),
+    ("planning.siting_view", "GET", "/planning/siting", ALL),
+    ("planning.new_scenario", "GET", "/planning/scenarios/new", PLANNERS),
+    ("planning.scenario", "GET", "/planning/scenarios/{scenario}", ALL),
+    ("planning.scenario_map", "GET", "/planning/scenarios/{scenario}/map.json", ALL),
+    ("planning.add_item", "POST", "/planning/scenarios/{scenario}/items", PLANNERS),
+    ("planning.delete_item", "POST", "/planning/scenarios/{scenario}/items/{item}/delete",
+     PLANNERS),
+    ("planning.copy_scenario", "POST", "/planning/scenarios/{scenario}/copy", PLANNERS),
+    ("planning.adopt", "POST", "/planning/scenarios/{scenario}/adopt", {Role.ADMIN}),
 ]
 
 # Reachable without logging in, on purpose.
@@ -43,8 +61,24 @@ def test_every_route_is_in_the_matrix(app):
     assert missing == [], f"routes without an access rule in the matrix: {missing}"
 
 
-def _url(template: str, user, facility) -> str:
-    return template.format(user=user.id, facility=facility.id)
+def _planning_ids(db_session) -> dict:
+    from registry.planning import services as planning
+    from registry.planning.models import ItemAction, ScenarioItem
+
+    planning.load_plans(db_session)
+    plan = planning.plan_by_code(db_session, "QD-1520-LDTBXH-2015")
+    scenario = planning.create_scenario(db_session, name="Matrix", province_code="75",
+                                        target_year=2026, notes=None, actor_id=None)
+    item = ScenarioItem(action=ItemAction.ADD, name="x", type_code="GENERAL", lon=106.82,
+                        lat=10.95, province_code="75")
+    scenario.items.append(item)
+    db_session.flush()
+    return {"plan": plan.code, "rule": plan.rules[0].id, "scenario": scenario.id,
+            "item": item.id}
+
+
+def _url(template: str, user, facility, ids=None) -> str:
+    return template.format(user=user.id, facility=facility.id, **(ids or {}))
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -53,8 +87,9 @@ def _url(template: str, user, facility) -> str:
 def test_role_access(client, auth, db_session, role, endpoint, method, template, allowed):
     user = UserFactory(role=role, province_code="75")
     facility = FacilityFactory(province_code="75")
+    ids = _planning_ids(db_session) if template.startswith("/planning") else None
     auth.login(user)
-    url = _url(template, user, facility)
+    url = _url(template, user, facility, ids)
     data = {"csrf_token": csrf_token_from(client.get("/"))} if method == "POST" else None
     response = client.open(url, method=method, data=data)
     if role in allowed:
@@ -69,7 +104,8 @@ def test_role_access(client, auth, db_session, role, endpoint, method, template,
 def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, template, allowed):
     user = UserFactory()
     facility = FacilityFactory()
-    response = client.open(_url(template, user, facility), method=method)
+    ids = _planning_ids(db_session) if template.startswith("/planning") else None
+    response = client.open(_url(template, user, facility, ids), method=method)
     assert response.status_code in (302, 400)
     if response.status_code == 302:
         assert "/auth/login" in response.headers["Location"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -80,11 +82,27 @@ def index():
 def detail(facility_id: int):
     facility = _get_visible(facility_id)
     item = present_many(db.session, [facility], may_see_exact=user_may_see_exact(current_user))[0]
-    status_form = StatusChangeForm(version=facility.version)
+    status_form = StatusChangeForm(version=facility.version, effective_on=date.today())
     status_form.status.choices = choices(
         (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(facility.status))
     return render_template("facilities/detail.html", facility=facility, item=item,
-                           status_form=status_form, hidden_fields=_hidden_history_fields(item))
+                           status_form=status_form, hidden_fields=_hidden_history_fields(item),
+                           history_labels=_history_labels())
+
+
+def _history_labels() -> dict[str, str]:
+    """Field names in the audit trail shown with the form's labels."""
+    form = FacilityForm(meta={"csrf": False})
+    labels = {field.name: str(field.label.text) for field in form}
+    labels.update({
+        "code": _("Code"), "status": _("Status"), "commune_code": _("Commune code (current)"),
+        "district_code": _("District code (pre-2025)"), "old_province_code": _("Province"),
+        "province_code": _("Province"), "capacity_by_group": _("Capacity by target group"),
+        "status_changed_on": _("Effective date"), "closed_on": _("Closed on"),
+        "location_source": _("How to enter the location"), "is_demo": _("Demo data"),
+        "type_code": _("Type"), "lon": _("Longitude"), "lat": _("Latitude"),
+    })
+    return labels
 
 
 def _hidden_history_fields(item: dict) -> frozenset[str]:
@@ -295,5 +313,6 @@ def history(facility_id: int):
     facility = _get_visible(facility_id)
     item = present_many(db.session, [facility], may_see_exact=user_may_see_exact(current_user))[0]
     return render_template("facilities/history.html", facility=facility, item=item,
-                           hidden_fields=_hidden_history_fields(item))
+                           hidden_fields=_hidden_history_fields(item),
+                           history_labels=_history_labels())
 

@@ -1,0 +1,336 @@
+"""Check reports as JSON, XLSX and PDF (A4, Vietnamese with full diacritics), and the
+targets workbook (template download and upload).
+
+JSON shape (``report_dict``; ``flask planning check --format json`` prints the same)::
+
+    {
+      "schema": "registry.planning.check/1",
+      "generated_at": "2026-01-31T08:00:00+00:00",
+      "as_of": "2026-12-31",
+      "jurisdiction": "75" | null,              # current province code; null = national
+      "scenario": {"id": 1, "name": "...", "province_code": "75", "target_year": 2026} | null,
+      "plans": [{
+        "code": "...", "title_vi": "...", "title_en": "...", "document": "...",
+        "counts": {"pass": 0, "fail": 0, "not_evaluable": 0, "not_set": 0},
+        "results": [{
+          "rule_code": "...", "kind": "...", "title_vi": "...", "title_en": "...",
+          "severity": "error|warning|info", "target_year": 2020 | null, "due": true | null,
+          "status": "pass|fail|not_evaluable|not_set",
+          "message_vi": "...", "message_en": "...",
+          "evidence": {...},                  # see registry.planning.rules
+          "source": {"document": "...", "section": ..., "lines": ..., "quote": ...}
+        }]
+      }]
+    }
+
+The PDF uses DejaVu Sans (Debian ``fonts-dejavu-core``), which covers Vietnamese.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from registry.models import utcnow
+from registry.planning import services
+from registry.planning.rules import RuleResult, Status
+
+SCHEMA = "registry.planning.check/1"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+STATUS_VI = {Status.PASS: "Đạt", Status.FAIL: "Chưa đạt",
+             Status.NOT_EVALUABLE: "Chưa đánh giá được", Status.NOT_SET: "Chưa đặt chỉ tiêu"}
+STATUS_EN = {Status.PASS: "Pass", Status.FAIL: "Fail", Status.NOT_EVALUABLE: "Not evaluable",
+             Status.NOT_SET: "Not set"}
+_FILLS = {Status.PASS: "D1E7DD", Status.FAIL: "F8D7DA", Status.NOT_EVALUABLE: "E2E3E5",
+          Status.NOT_SET: "FFF3CD"}
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def result_dict(r: RuleResult) -> dict[str, Any]:
+    return {
+        "rule_code": r.rule_code, "kind": r.kind, "title_vi": r.title_vi,
+        "title_en": r.title_en, "severity": r.severity, "target_year": r.target_year,
+        "due": r.due, "status": r.status.value, "message_vi": r.message_vi,
+        "message_en": r.message_en, "evidence": _jsonable(dict(r.evidence)),
+        "source": {"document": r.source.document, "section": r.source.section,
+                   "lines": r.source.lines, "quote": r.source.quote},
+    }
+
+
+def report_dict(run: services.CheckRun) -> dict[str, Any]:
+    """The documented JSON shape of one check (module docstring)."""
+    scenario = None
+    if run.scenario is not None:
+        s = run.scenario
+        scenario = {"id": s.id, "name": s.name, "province_code": s.province_code,
+                    "target_year": s.target_year}
+    return {
+        "schema": SCHEMA,
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "as_of": run.as_of.isoformat(),
+        "jurisdiction": run.jurisdiction,
+        "scenario": scenario,
+        "plans": [
+            {"code": row.code, "title_vi": row.title_vi, "title_en": row.title_en,
+             "document": row.document,
+             "counts": {status.value: report.counts[status] for status in Status},
+             "results": [result_dict(r) for r in report.results]}
+            for row, report in run.reports
+        ],
+    }
+
+
+def report_json(run: services.CheckRun) -> str:
+    return json.dumps(report_dict(run), ensure_ascii=False, indent=2)
+
+
+def validate_report_dict(data: Any) -> list[str]:
+    """Problems with a report against the documented shape (empty list: valid)."""
+    problems: list[str] = []
+
+    def need(obj: Any, key: str, types: type | tuple[type, ...], where: str) -> None:
+        if not isinstance(obj, dict) or key not in obj:
+            problems.append(f"{where}: missing {key}")
+        elif not isinstance(obj[key], types):
+            problems.append(f"{where}.{key}: wrong type")
+
+    need(data, "schema", str, "$")
+    need(data, "as_of", str, "$")
+    need(data, "jurisdiction", (str, type(None)), "$")
+    need(data, "scenario", (dict, type(None)), "$")
+    need(data, "plans", list, "$")
+    for i, plan in enumerate(data.get("plans", []) if isinstance(data, dict) else []):
+        where = f"$.plans[{i}]"
+        for key in ("code", "title_vi", "title_en", "document"):
+            need(plan, key, str, where)
+        need(plan, "counts", dict, where)
+        need(plan, "results", list, where)
+        for j, res in enumerate(plan.get("results", [])):
+            w = f"{where}.results[{j}]"
+            for key in ("rule_code", "kind", "title_vi", "title_en", "severity",
+                        "message_vi", "message_en"):
+                need(res, key, str, w)
+            need(res, "status", str, w)
+            if res.get("status") not in {s.value for s in Status}:
+                problems.append(f"{w}.status: unknown")
+            need(res, "evidence", dict, w)
+            need(res, "source", dict, w)
+            need(res.get("source", {}), "document", str, w + ".source")
+    return problems
+
+
+# --- evidence as text (PDF, XLSX) ------------------------------------------------------------
+
+
+def evidence_lines(r: RuleResult, limit: int = 12) -> list[str]:
+    """Short Vietnamese lines summarising the evidence for printed reports."""
+    ev = r.evidence
+    out: list[str] = []
+    counted = ev.get("counted") or []
+    if counted:
+        names = ", ".join(str(c.get("name")) if isinstance(c, dict) else str(c)
+                          for c in counted[:limit])
+        out.append(f"Cơ sở được tính ({len(counted)}): {names}")
+    for key, label in (("failing_units", "Đơn vị chưa đạt"), ("unset_units", "Chưa đặt chỉ tiêu")):
+        units = ev.get(key) or []
+        if units:
+            parts = []
+            for u in units[:limit]:
+                if not isinstance(u, dict):
+                    parts.append(str(u))
+                    continue
+                text = str(u.get("name") or u.get("code"))
+                if u.get("shortfall") is not None:
+                    text += f" (thiếu {u['shortfall']})"
+                if u.get("nearest_km") is not None:
+                    text += f" (gần nhất {u['nearest_km']} km)"
+                parts.append(text)
+            out.append(f"{label} ({len(units)}): " + ", ".join(parts))
+    if ev.get("shortfall"):
+        out.append(f"Còn thiếu: {ev['shortfall']}")
+    pairs = ev.get("pairs") or []
+    if pairs:
+        out.append("Cặp quá gần: " + ", ".join(
+            f"{p['a']['name']} – {p['b']['name']} ({p['distance_km']} km)" for p in pairs[:limit]))
+    failing = ev.get("failing_facilities") or []
+    if failing:
+        out.append(f"Cơ sở vi phạm ({len(failing)}): " + ", ".join(
+            str(f.get("name")) if isinstance(f, dict) else str(f) for f in failing[:limit]))
+    return out
+
+
+def source_text(r: RuleResult) -> str:
+    parts = [r.source.document]
+    if r.source.section:
+        parts.append(f"mục {r.source.section}")
+    if r.source.lines:
+        parts.append(f"dòng {r.source.lines}")
+    return ", ".join(parts)
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def report_xlsx(run: services.CheckRun) -> bytes:
+    """One sheet with every rule result (and a summary sheet)."""
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Tong hop"
+    summary.append(["Ngày kiểm tra", run.as_of.strftime("%d/%m/%Y")])
+    summary.append(["Phạm vi", run.jurisdiction or "Toàn quốc"])
+    if run.scenario is not None:
+        summary.append(["Kịch bản", run.scenario.name])
+    summary.append([])
+    summary.append(["Kế hoạch", *[STATUS_VI[s] for s in Status]])
+    for row, report in run.reports:
+        summary.append([row.code, *[report.counts[s] for s in Status]])
+    ws = wb.create_sheet("Ket qua")
+    header = ["Kế hoạch", "Mã quy tắc", "Quy tắc", "Năm chỉ tiêu", "Kết quả", "Nội dung",
+              "Bằng chứng", "Nguồn"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row, report in run.reports:
+        for r in report.results:
+            ws.append([row.code, r.rule_code, r.title_vi, r.target_year, STATUS_VI[r.status],
+                       r.message_vi, "\n".join(evidence_lines(r)), source_text(r)])
+            ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=_FILLS[r.status])
+    for i, width in enumerate((22, 14, 50, 10, 18, 60, 60, 50), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def report_pdf(run: services.CheckRun) -> bytes:
+    """A printable A4 report in Vietnamese."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title("Báo cáo kiểm tra quy hoạch")
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def line(text: str, size: float = 9, style: str = "", height: float = 5) -> None:
+        pdf.set_font("DejaVu", style, size)
+        pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    line("BÁO CÁO KIỂM TRA MẠNG LƯỚI CƠ SỞ TRỢ GIÚP XÃ HỘI THEO QUY HOẠCH", 13, "B", 7)
+    line(f"Ngày đối chiếu: {run.as_of:%d/%m/%Y} · Phạm vi: "
+         f"{'tỉnh ' + run.jurisdiction if run.jurisdiction else 'toàn quốc'}")
+    if run.scenario is not None:
+        line(f"Kịch bản: {run.scenario.name} (năm mục tiêu {run.scenario.target_year})")
+    line(f"Lập lúc: {utcnow():%d/%m/%Y %H:%M} UTC")
+    for row, report in run.reports:
+        pdf.ln(3)
+        line(f"{row.title_vi}", 11, "B", 6)
+        line(f"{row.document} · {row.code}")
+        line("Tổng hợp: " + "; ".join(f"{STATUS_VI[s]}: {report.counts[s]}" for s in Status))
+        for r in report.results:
+            pdf.ln(2)
+            line(f"[{STATUS_VI[r.status]}] {r.rule_code} — {r.title_vi}", 9.5, "B")
+            line(r.message_vi)
+            for ev in evidence_lines(r):
+                line("• " + ev, 8.5)
+            line("Nguồn: " + source_text(r), 8)
+    out = pdf.output()
+    return bytes(out)
+
+
+# --- targets workbook ------------------------------------------------------------------------
+
+TARGET_HEADER = ["plan_code", "rule_code", "target", "unit_code", "value", "rule_title",
+                 "source"]
+
+
+def targets_template(plans: Iterable[Any]) -> bytes:
+    """Every target slot of every plan, with its current value (empty: not set)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "targets"
+    ws.append(TARGET_HEADER)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for plan in plans:
+        for rule in plan.rules:
+            for slot in services.target_slots(rule):
+                ws.append([plan.code, rule.code, slot.key, slot.unit_code or "", slot.value,
+                           rule.title_vi, rule.source_document])
+    for i, width in enumerate((26, 18, 14, 10, 10, 60, 50), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _unit_code(value: Any) -> str | None:
+    """A unit code from a cell; numbers typed without their leading zero get it back."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return str(int(value)).zfill(2)
+    return str(value).strip()
+
+
+class TargetsFileError(ValueError):
+    """The upload is not a readable targets workbook; ``errors`` lists (row, message)."""
+
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        super().__init__("; ".join(f"{row}: {msg}" for row, msg in errors))
+        self.errors = errors
+
+
+def read_targets(stream: IO[bytes]) -> list[services.TargetRow]:
+    """Rows of an uploaded targets workbook; ``TargetsFileError`` lists every bad row."""
+    try:
+        wb = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise TargetsFileError([(0, f"not an XLSX workbook ({type(exc).__name__})")]) from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(c or "").strip() for c in next(rows, ())]
+    if header[:5] != TARGET_HEADER[:5]:
+        raise TargetsFileError([(1, "the header must be " + ", ".join(TARGET_HEADER[:5]))])
+    out: list[services.TargetRow] = []
+    errors: list[tuple[int, str]] = []
+    for number, values in enumerate(rows, start=2):
+        cells = list(values) + [None] * 5
+        plan, rule, key, unit, value = cells[:5]
+        if not any(c not in (None, "") for c in (plan, rule, key)):
+            continue
+        if value in (None, ""):
+            parsed = None
+        else:
+            try:
+                parsed = float(str(value).replace(",", "."))
+            except ValueError:
+                errors.append((number, f"value {value!r} is not a number"))
+                continue
+        out.append(services.TargetRow(number, str(plan or "").strip(), str(rule or "").strip(),
+                                      str(key or "").strip(),
+                                      _unit_code(unit),
+                                      parsed))
+    wb.close()
+    if errors:
+        raise TargetsFileError(errors)
+    return out

@@ -1,0 +1,80 @@
+# ruff: noqa: F811  (shared fixtures are imported from test_services)
+"""PDF, XLSX and JSON reports parse, and the targets workbook round-trips."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zlib
+
+import pytest
+from openpyxl import load_workbook
+
+from registry.planning import reports, services
+from tests.planning.test_services import (  # noqa: F401  (fixtures)
+    DN_PLAN,
+    district_points,
+    plans,
+    register,
+)
+
+
+def _run(db_session, district_points):
+    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
+             district_points["731"])
+    return services.run_check(db_session, [DN_PLAN, "QD-1520-LDTBXH-2015"], as_of=None,
+                              jurisdiction="75")
+
+
+def test_json_report_validates(db_session, plans, district_points):
+    data = json.loads(reports.report_json(_run(db_session, district_points)))
+    assert reports.validate_report_dict(data) == []
+    assert [p["code"] for p in data["plans"]] == sorted([DN_PLAN, "QD-1520-LDTBXH-2015"])
+    assert reports.validate_report_dict({"plans": [{"results": [{"status": "maybe"}]}]})
+
+
+def test_pdf_report_is_a_pdf_with_vietnamese_font(db_session, plans, district_points):
+    pdf = reports.report_pdf(_run(db_session, district_points))
+    assert pdf.startswith(b"%PDF")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert b"DejaVu" in pdf
+    # fpdf2 compresses page streams; they must inflate cleanly (no broken output).
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    assert streams
+    inflated = []
+    for stream in streams:
+        try:
+            inflated.append(zlib.decompress(stream))
+        except zlib.error:
+            continue  # embedded font programs and images use other encodings
+    assert any(b"Tj" in s or b"TJ" in s for s in inflated)
+
+
+def test_xlsx_report_opens(db_session, plans, district_points):
+    data = reports.report_xlsx(_run(db_session, district_points))
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["Ket qua"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Kế hoạch", "Mã quy tắc", "Quy tắc", "Năm chỉ tiêu", "Kết quả")
+    dn08 = next(r for r in rows if r[1] == "DN-08")
+    assert dn08[4] == "Chưa đạt"
+    assert "Đơn vị chưa đạt" in dn08[6]
+    statuses = {r[4] for r in rows[1:] if r[0] == "QD-1520-LDTBXH-2015"}
+    assert statuses == {"Chưa đặt chỉ tiêu"}
+
+
+def test_targets_template_round_trips(db_session, plans):
+    data = reports.targets_template(services.all_plans(db_session))
+    rows = reports.read_targets(io.BytesIO(data))
+    keys = {(r.plan_code, r.rule_code, r.key, r.unit_code) for r in rows}
+    assert ("QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", "75") in keys
+    assert next(r for r in rows if r.rule_code == "1520-TOTAL" and r.unit_code == "75"
+                ).value is None
+    assert services.import_targets(db_session, rows, reason="Không đổi") == len(rows)
+
+
+def test_unreadable_targets_file_is_rejected():
+    with pytest.raises(reports.TargetsFileError) as exc:
+        reports.read_targets(io.BytesIO(b"not a workbook"))
+    assert exc.value.errors[0][0] == 0
