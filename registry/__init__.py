@@ -103,9 +103,11 @@ def register_blueprints(app: Flask) -> None:
     from registry.facilities.views import bp as facilities_bp
     from registry.geography.views import bp as geography_bp
     from registry.main import bp as main_bp
+    from registry.maps import bp as maps_bp
     from registry.planning.views import bp as planning_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp, facilities_bp, geography_bp, planning_bp):
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, facilities_bp, geography_bp, maps_bp,
+               planning_bp):
         app.register_blueprint(bp)
 
 
