@@ -33,9 +33,34 @@
             m.addTo(map);
             all.push(m);
           });
-          fitTo(map, all);
+          if (!el.dataset.boundary) { fitTo(map, all); }
         });
     });
+  }
+
+  /* Context for a scenario: the province's communes and the registry's facilities (grey),
+     under the scenario's own proposals. */
+  function scenarioContext(map, el) {
+    if (el.dataset.boundary) {
+      fetch(el.dataset.boundary, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (data) {
+          var layer = L.geoJSON(data, { style: { color: "#6c757d", weight: 1, fillOpacity: 0.03 },
+            interactive: false }).addTo(map);
+          layer.bringToBack();
+          if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { maxZoom: 12 }); }
+        });
+    }
+    if (el.dataset.existing) {
+      fetch(el.dataset.existing, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (data) {
+          data.features.forEach(function (f) {
+            var c = f.geometry.coordinates;
+            L.circleMarker([c[1], c[0]], { radius: 5, color: "#495057", weight: 1,
+              fillColor: "#adb5bd", fillOpacity: 0.8 })
+              .bindPopup(label(f.properties.code + " · " + f.properties.name)).addTo(map);
+          });
+        });
+    }
   }
 
   function enablePick(map, el) {
@@ -82,6 +107,7 @@
   document.querySelectorAll(".planning-map").forEach(function (el) {
     var map = L.map(el).setView([11.0, 107.2], 8);
     baseLayer(map, el);
+    scenarioContext(map, el);
     if (el.dataset.sources) { scenarioSources(map, el); }
     if (el.dataset.coverage) { coverage(map, el); }
     enablePick(map, el);
