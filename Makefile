@@ -81,7 +81,7 @@ i18n-check: $(VENV)/.installed ## fail when a string lacks its Vietnamese transl
 	$(BIN)/python scripts/i18n_check.py
 
 bench: install ## run the benchmarks and write docs/BENCHMARKS.md
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

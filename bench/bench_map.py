@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -40,8 +39,9 @@ from typing import Any
 
 from flask import Flask
 
+from bench.common import BENCHMARKS_FILE, machine, write_section
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS_FILE = REPO_ROOT / "docs" / "BENCHMARKS.md"
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 PASSWORD = "bench correct horse battery"  # noqa: S105 - a throwaway database
 CHROMIUM_ARGS = [
@@ -51,17 +51,6 @@ CHROMIUM_ARGS = [
 TARGETS_MS = {"province": 50.0, "country": 500.0, "page": 3000.0}
 
 
-def machine() -> dict[str, str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": model,
-            "python": platform.python_version(), "system": platform.platform()}
 
 
 def median_ms(fn: Callable[[], Any], runs: int) -> float:
@@ -288,17 +277,6 @@ def section(info: dict[str, Any], endpoint: list[dict[str, Any]], page: dict[str
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path = BENCHMARKS_FILE) -> None:
-    """Replace only our section between the markers, creating the file when missing."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        current = head + text + (("\n" + tail) if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(current, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -335,7 +313,7 @@ def main(argv: list[str] | None = None) -> str:
             db.engine.dispose()
     text = section(info, endpoint, page, args.runs, bbox)
     if not args.no_write:
-        write_section(text)
+        write_section(text, START, END)
         print(f"updated {BENCHMARKS_FILE}")
     return text
 

@@ -18,8 +18,6 @@ Prints the figures and rewrites the "Planning" section of docs/BENCHMARKS.md (be
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import BENCHMARKS_FILE, machine, write_section
 from bench.synthetic import SyntheticDataset, generate
 from registry.planning import coverage as cov
 from registry.planning import siting
@@ -37,7 +36,6 @@ from registry.planning.plan_schema import Plan, load_plans, parse_plan
 from registry.planning.rules import CheckContext, FacilityFact, UnitFact, evaluate_all
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS_FILE = REPO_ROOT / "docs" / "BENCHMARKS.md"
 START, END = "<!-- planning:start -->", "<!-- planning:end -->"
 AS_OF = date(2026, 1, 1)
 
@@ -128,17 +126,6 @@ def median_seconds(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def machine() -> dict[str, str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": model,
-            "python": platform.python_version(), "system": platform.platform()}
 
 
 def run(ds: SyntheticDataset, runs: int, mclp_runs: int, province: str) -> dict[str, Any]:
@@ -254,17 +241,6 @@ def report(res: dict[str, Any], info: dict[str, str], seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, path: Path = BENCHMARKS_FILE) -> None:
-    """Replace only our section between the markers, creating the file when missing."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + (("\n" + tail) if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -284,7 +260,7 @@ def main(argv: list[str] | None = None) -> str:
     for key, seconds in res["figures"].items():
         print(f"{key:>16}: {seconds * 1000:9.1f} ms  (target < {TARGETS[key] * 1000:,.0f} ms)")
     if not args.no_write:
-        write_section(section)
+        write_section(section, START, END)
         print(f"updated {BENCHMARKS_FILE}")
     return section
 

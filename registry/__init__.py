@@ -97,6 +97,7 @@ def _reset_request_caches() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import registry.facilities.io_views  # noqa: F401  (import/export routes on facilities' bp)
     from registry.admin.views import bp as admin_bp
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp

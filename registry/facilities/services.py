@@ -3,6 +3,7 @@ transaction. Business rules raise ``RegistryError`` subclasses that carry field 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -144,8 +145,34 @@ def facility_types(session: Session) -> list[FacilityType]:
 # --- validation ------------------------------------------------------------------------------
 
 
-def check(session: Session, data: FacilityInput, *, current: Facility | None = None) -> Checked:
+class Lookups:
+    """Where ``check`` finds a point's units and the facilities a record may duplicate. This
+    one asks the database for each record; a batch (an import) passes a subclass that read
+    them once for all its records. The rules stay in ``check`` and ``find_duplicates``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def locate(self, lon: float, lat: float) -> geography.Location:
+        return geography.locate(self.session, lon, lat)
+
+    def near(self, type_code: str, lon: float, lat: float, pad: float) -> Iterable[Facility]:
+        """Open facilities of the type within ``pad`` degrees."""
+        return self.session.scalars(select(Facility).where(
+            Facility.type_code == type_code, Facility.status != Status.CLOSED,
+            Facility.lon.between(lon - pad, lon + pad),
+            Facility.lat.between(lat - pad, lat + pad)))
+
+    def in_commune(self, commune_code: str) -> Iterable[Facility]:
+        """Open facilities of the commune."""
+        return self.session.scalars(select(Facility).where(
+            Facility.commune_code == commune_code, Facility.status != Status.CLOSED))
+
+
+def check(session: Session, data: FacilityInput, *, current: Facility | None = None,
+          lookups: Lookups | None = None) -> Checked:
     """All shape-independent rules for a facility record, with messages per field."""
+    lookups = lookups or Lookups(session)
     result = Checked()
     ftype = session.get(FacilityType, data.type_code)
     if ftype is None:
@@ -155,7 +182,7 @@ def check(session: Session, data: FacilityInput, *, current: Facility | None = N
     if not in_vietnam_bbox(data.lon, data.lat):
         result.error("location", _l("The location is outside Vietnam."))
     else:
-        units = geography.locate(session, data.lon, data.lat)
+        units = lookups.locate(data.lon, data.lat)
         result.units = units
         if units.province is None:
             result.error("location", _l("The location is not inside any province of Vietnam."))
@@ -179,7 +206,7 @@ def check(session: Session, data: FacilityInput, *, current: Facility | None = N
             session, type_code=data.type_code, lon=data.lon, lat=data.lat, name=data.name,
             commune_code=result.units.commune.code if result.units and result.units.commune
             else None,
-            exclude_id=current.id if current else None,
+            exclude_id=current.id if current else None, lookups=lookups,
         )
     return result
 
@@ -203,26 +230,20 @@ def _check_capacity_bounds(result: Checked, ftype: FacilityType, data: FacilityI
 
 def find_duplicates(
     session: Session, *, type_code: str, lon: float, lat: float, name: str,
-    commune_code: str | None, exclude_id: int | None = None,
+    commune_code: str | None, exclude_id: int | None = None, lookups: Lookups | None = None,
 ) -> list[Facility]:
     """Possible duplicates: same type within 200 m, or a very similar name in the same
     commune. Closed facilities are history and are not flagged."""
+    lookups = lookups or Lookups(session)
     pad = 0.01  # ~1 km box, then exact geodesic distance
-    near = select(Facility).where(
-        Facility.type_code == type_code, Facility.status != Status.CLOSED,
-        Facility.lon.between(lon - pad, lon + pad), Facility.lat.between(lat - pad, lat + pad),
-    )
     found: dict[int, Facility] = {}
     here = point(lon, lat)
-    for other in session.scalars(near):
+    for other in lookups.near(type_code, lon, lat, pad):
         if other.id != exclude_id and distance_m(here, point(other.lon, other.lat)) <= \
                 DUPLICATE_DISTANCE_M:
             found[other.id] = other
     if commune_code:
-        same_commune = select(Facility).where(
-            Facility.commune_code == commune_code, Facility.status != Status.CLOSED
-        )
-        for other in session.scalars(same_commune):
+        for other in lookups.in_commune(commune_code):
             if other.id == exclude_id or other.id in found:
                 continue
             if similar(name, other.name) >= DUPLICATE_NAME_SIMILARITY:
@@ -235,13 +256,19 @@ def find_duplicates(
 
 def next_code(session: Session, province_code: str, type_code: str) -> str:
     """``<province>-<type>-<sequence>``; the sequence only grows, so codes are never reused."""
+    return reserve_codes(session, province_code, type_code, 1)[0]
+
+
+def reserve_codes(session: Session, province_code: str, type_code: str, n: int) -> list[str]:
+    """The next ``n`` codes of a sequence, taken under one lock."""
     seq = session.get(CodeSequence, (province_code, type_code), with_for_update=True)
     if seq is None:
         seq = CodeSequence(province_code=province_code, type_code=type_code, last_value=0)
         session.add(seq)
-    seq.last_value += 1
+    first = seq.last_value + 1
+    seq.last_value += n
     session.flush()
-    return f"{province_code}-{type_code}-{seq.last_value:04d}"
+    return [f"{province_code}-{type_code}-{value:04d}" for value in range(first, first + n)]
 
 
 def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
@@ -270,10 +297,10 @@ def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:
 def register_facility(
     session: Session, data: FacilityInput, *, actor_id: int | None,
     confirm_duplicates: bool = False, reason: str | None = None,
-    effective_on: date | None = None,
+    effective_on: date | None = None, lookups: Lookups | None = None,
 ) -> tuple[Facility, list[str]]:
     """Create a facility with a new registry code; returns it and any warnings."""
-    checked = check(session, data)
+    checked = check(session, data, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
     facility = Facility(status=data.status, created_by_id=actor_id, updated_by_id=actor_id,
@@ -294,6 +321,7 @@ def register_facility(
 def update_facility(
     session: Session, facility: Facility, data: FacilityInput, *, expected_version: int,
     actor_id: int | None, confirm_duplicates: bool = False, reason: str | None = None,
+    lookups: Lookups | None = None,
 ) -> list[str]:
     """Save an edit made on ``expected_version``. If the record moved on since, nothing is
     written and ``EditConflict`` carries both versions."""
@@ -304,13 +332,64 @@ def update_facility(
         raise ValidationFailed({"province_code": [str(_l(
             "A facility cannot be moved to another province; close it and register it there."
         ))]}, [], [])
-    checked = check(session, data, current=facility)
+    checked = check(session, data, current=facility, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
     _apply(facility, data, checked)
     facility.updated_by_id = actor_id
     session.flush()
     return checked.warnings
+
+
+class BatchValidationFailed(RegistryError):
+    """Some records of a batch broke rules; ``failures`` maps their index to the reasons.
+    Nothing was written."""
+
+    def __init__(self, failures: dict[int, ValidationFailed]) -> None:
+        super().__init__(str(_l("%(n)d records were refused.", n=len(failures))))
+        self.failures = failures
+
+
+def register_many(
+    session: Session, items: list[FacilityInput], *, actor_id: int | None,
+    confirm_duplicates: bool = False, reason: str | None = None,
+    lookups: Lookups | None = None,
+) -> list[Facility]:
+    """``register_facility`` for many records at once (imports): the same checks for every
+    record first, then codes and inserts in a few statements. All or nothing."""
+    lookups = lookups or Lookups(session)
+    checks = [check(session, data, lookups=lookups) for data in items]
+    failures = {}
+    for index, checked in enumerate(checks):
+        try:
+            _raise_if_invalid(checked, confirm_duplicates)
+        except ValidationFailed as exc:
+            failures[index] = exc
+    if failures:
+        raise BatchValidationFailed(failures)
+    set_reason(session, reason)
+    wanted: dict[tuple[str, str], int] = {}
+    for data in items:
+        wanted[data.province_code, data.type_code] = wanted.get(
+            (data.province_code, data.type_code), 0) + 1
+    codes = {key: iter(reserve_codes(session, *key, n)) for key, n in wanted.items()}
+    today = date.today()
+    facilities = []
+    for data, checked in zip(items, checks, strict=True):
+        facility = Facility(status=data.status, created_by_id=actor_id, updated_by_id=actor_id,
+                            status_changed_on=today, capacity_by_group={})
+        facility.code = next(codes[data.province_code, data.type_code])
+        _apply(facility, data, checked)
+        facilities.append(facility)
+    session.add_all(facilities)
+    session.flush()
+    session.add_all(FacilityStatusChange(
+        facility_id=facility.id, from_status=None, to_status=data.status,
+        effective_on=data.opened_on or today, reason=reason or str(_l("Registered")),
+        actor_id=actor_id,
+    ) for facility, data in zip(facilities, items, strict=True))
+    session.flush()
+    return facilities
 
 
 def change_status(

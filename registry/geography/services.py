@@ -12,7 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -207,29 +209,64 @@ def locate(session: Session, lon: float, lat: float) -> Location:
     nowhere falls back to the nearest unit within ``MAX_GAP_M``, and the result is flagged
     approximate.
     """
-    location = Location(lon=lon, lat=lat)
-    slots = {
-        Edition.CURRENT: {Level.PROVINCE: "province", Level.COMMUNE: "commune"},
-        Edition.PRE2025: {Level.PROVINCE: "old_province", Level.DISTRICT: "district"},
-    }
-    point = Point(lon, lat)
-    for edition, by_level in slots.items():
-        candidates = _candidates(session, edition, lon, lat, margin_m=MAX_GAP_M)
-        for level, attr in by_level.items():
-            at_level = [(u, g) for u, g in candidates if u.level is level]
-            inside = [(u, g) for u, g in at_level if shapely.intersects_xy(g, lon, lat)]
-            if inside:
-                setattr(location, attr, _deepest(inside, point))
-                continue
-            nearest = _nearest(at_level, point)
-            if nearest is not None:
-                setattr(location, attr, nearest[0])
-                location.approximate = True
-                location.gap_m = max(location.gap_m or 0.0, nearest[1])
-        finest = location.commune if edition is Edition.CURRENT else location.district
-        if finest is not None and finest.parent is not None:
-            setattr(location, by_level[Level.PROVINCE], finest.parent)
-    return location
+    return Locator(session).locate(lon, lat)
+
+
+class Locator:
+    """``locate`` for many points (imports). Given ``bounds``, the lon/lat box of all the
+    points, the outlines around them are read and prepared once; without, each point queries
+    as ``locate`` does. Same rules either way."""
+
+    def __init__(self, session: Session,
+                 bounds: tuple[float, float, float, float] | None = None) -> None:
+        self.session = session
+        self._loaded: dict[Edition, tuple[list[tuple[AdminUnit, BaseGeometry]], Any]] = {}
+        if bounds is not None:
+            margin = 2 * MAX_GAP_M / _METRES_PER_DEGREE  # covers the per-point margin below 60°
+            minx, miny, maxx, maxy = bounds
+            for edition in Edition:
+                units = _candidates_in_box(session, edition, minx - margin, miny - margin,
+                                           maxx + margin, maxy + margin)
+                boxes = np.array([[u.min_lon, u.min_lat, u.max_lon, u.max_lat]
+                                  for u, _ in units], dtype=float).reshape(-1, 4)
+                self._loaded[edition] = (units, boxes)
+
+    def candidates(self, edition: Edition, lon: float, lat: float,
+                   margin_m: float = 0.0) -> list[tuple[AdminUnit, BaseGeometry]]:
+        """As ``_candidates``, from the outlines read once when there are any."""
+        if edition not in self._loaded:
+            return _candidates(self.session, edition, lon, lat, margin_m)
+        units, boxes = self._loaded[edition]
+        dlat = margin_m / _METRES_PER_DEGREE
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        hit = ((boxes[:, 0] <= lon + dlon) & (boxes[:, 2] >= lon - dlon)
+               & (boxes[:, 1] <= lat + dlat) & (boxes[:, 3] >= lat - dlat))
+        return [units[i] for i in hit.nonzero()[0]]
+
+    def locate(self, lon: float, lat: float) -> Location:
+        location = Location(lon=lon, lat=lat)
+        slots = {
+            Edition.CURRENT: {Level.PROVINCE: "province", Level.COMMUNE: "commune"},
+            Edition.PRE2025: {Level.PROVINCE: "old_province", Level.DISTRICT: "district"},
+        }
+        point = Point(lon, lat)
+        for edition, by_level in slots.items():
+            candidates = self.candidates(edition, lon, lat, margin_m=MAX_GAP_M)
+            for level, attr in by_level.items():
+                at_level = [(u, g) for u, g in candidates if u.level is level]
+                inside = [(u, g) for u, g in at_level if shapely.intersects_xy(g, lon, lat)]
+                if inside:
+                    setattr(location, attr, _deepest(inside, point))
+                    continue
+                nearest = _nearest(at_level, point)
+                if nearest is not None:
+                    setattr(location, attr, nearest[0])
+                    location.approximate = True
+                    location.gap_m = max(location.gap_m or 0.0, nearest[1])
+            finest = location.commune if edition is Edition.CURRENT else location.district
+            if finest is not None and finest.parent is not None:
+                setattr(location, by_level[Level.PROVINCE], finest.parent)
+        return location
 
 
 def nearest_commune_fallback(
@@ -260,14 +297,21 @@ def _candidates(
     as a prepared shapely geometry."""
     dlat = margin_m / _METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    return _candidates_in_box(session, edition, lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+
+def _candidates_in_box(
+    session: Session, edition: Edition, minx: float, miny: float, maxx: float, maxy: float
+) -> list[tuple[AdminUnit, BaseGeometry]]:
+    """Units whose bounding box meets the box, with their outline prepared."""
     units = session.scalars(
         select(AdminUnit).where(
             AdminUnit.edition == edition,
             AdminUnit.geom.is_not(None),
-            AdminUnit.min_lon <= lon + dlon,
-            AdminUnit.max_lon >= lon - dlon,
-            AdminUnit.min_lat <= lat + dlat,
-            AdminUnit.max_lat >= lat - dlat,
+            AdminUnit.min_lon <= maxx,
+            AdminUnit.max_lon >= minx,
+            AdminUnit.min_lat <= maxy,
+            AdminUnit.max_lat >= miny,
         )
     )
     found = []

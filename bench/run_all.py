@@ -1,0 +1,15 @@
+"""Run every benchmark; each writes its own section of docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+from bench import bench_import, bench_map, bench_planning
+
+
+def main() -> None:
+    for bench in (bench_planning, bench_map, bench_import):
+        print(f"== {bench.__name__}")
+        bench.main([])
+
+
+if __name__ == "__main__":
+    main()
