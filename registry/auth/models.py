@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, Integer, String
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.audit.mixins import Audited
 from registry.auth.permissions import Role, jurisdiction_covers, role_can
 from registry.extensions import db
-from registry.models import TimestampMixin
+from registry.models import TimestampMixin, str_enum
 
 
 class User(UserMixin, Audited, TimestampMixin, db.Model):
@@ -24,10 +24,7 @@ class User(UserMixin, Audited, TimestampMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=32)
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     # Current (post-2025) province code; None means a national account.
     province_code: Mapped[str | None] = mapped_column(String(2), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

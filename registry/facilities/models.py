@@ -13,7 +13,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
 from registry.extensions import db
-from registry.models import TimestampMixin, utcnow
+from registry.models import TimestampMixin, str_enum, utcnow
 
 
 class Category(StrEnum):
@@ -65,10 +64,6 @@ class LocationSource(StrEnum):
     IMPORT = "import"
 
 
-def _enum(enum_cls: type[StrEnum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=32)
-
 
 class FacilityType(db.Model):
     __tablename__ = "facility_types"
@@ -76,7 +71,7 @@ class FacilityType(db.Model):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    category: Mapped[Category] = mapped_column(_enum(Category, "facility_category"))
+    category: Mapped[Category] = mapped_column(str_enum(Category, "facility_category"))
     residential: Mapped[bool] = mapped_column(Boolean, default=True)
     capacity_min: Mapped[int | None] = mapped_column(Integer)
     capacity_max: Mapped[int | None] = mapped_column(Integer)
@@ -108,7 +103,7 @@ class Facility(Audited, TimestampMixin, db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     type_code: Mapped[str] = mapped_column(ForeignKey("facility_types.code"), index=True)
-    ownership: Mapped[Ownership] = mapped_column(_enum(Ownership, "facility_ownership"))
+    ownership: Mapped[Ownership] = mapped_column(str_enum(Ownership, "facility_ownership"))
     managing_body: Mapped[str | None] = mapped_column(String(255))
     # Current (post-2025) units, filled from the location.
     province_code: Mapped[str] = mapped_column(String(2))
@@ -123,9 +118,9 @@ class Facility(Audited, TimestampMixin, db.Model):
     lat: Mapped[float] = mapped_column(Float)
     location_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
     location_source: Mapped[LocationSource] = mapped_column(
-        _enum(LocationSource, "location_source"), default=LocationSource.LATLON
+        str_enum(LocationSource, "location_source"), default=LocationSource.LATLON
     )
-    status: Mapped[Status] = mapped_column(_enum(Status, "facility_status"))
+    status: Mapped[Status] = mapped_column(str_enum(Status, "facility_status"))
     status_changed_on: Mapped[date | None] = mapped_column(Date)
     opened_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -172,8 +167,8 @@ class FacilityStatusChange(db.Model):
     facility_id: Mapped[int] = mapped_column(
         ForeignKey("facilities.id", ondelete="CASCADE"), index=True
     )
-    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "facility_status"))
-    to_status: Mapped[Status] = mapped_column(_enum(Status, "facility_status"))
+    from_status: Mapped[Status | None] = mapped_column(str_enum(Status, "facility_status"))
+    to_status: Mapped[Status] = mapped_column(str_enum(Status, "facility_status"))
     effective_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -6,10 +6,11 @@ from datetime import date
 from enum import StrEnum
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Date, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
+from registry.models import str_enum
 
 REORGANISATION_DATE = date(2025, 7, 1)
 
@@ -27,10 +28,6 @@ class Level(StrEnum):
     COMMUNE = "commune"
 
 
-def _enum(enum_cls: type[StrEnum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=16)
-
 
 class AdminUnit(db.Model):
     __tablename__ = "admin_units"
@@ -40,8 +37,8 @@ class AdminUnit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    edition: Mapped[Edition] = mapped_column(_enum(Edition, "admin_edition"), index=True)
-    level: Mapped[Level] = mapped_column(_enum(Level, "admin_level"))
+    edition: Mapped[Edition] = mapped_column(str_enum(Edition, "admin_edition", 16), index=True)
+    level: Mapped[Level] = mapped_column(str_enum(Level, "admin_level", 16))
     code: Mapped[str] = mapped_column(String(5), index=True)
     name: Mapped[str] = mapped_column(String(120))
     full_name: Mapped[str] = mapped_column(String(160))

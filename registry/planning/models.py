@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
 from registry.extensions import db
-from registry.models import TimestampMixin
+from registry.models import TimestampMixin, str_enum
 
 
 class ItemAction(StrEnum):
@@ -38,10 +37,6 @@ class ItemAction(StrEnum):
     UPGRADE = "upgrade"  # change an existing facility's status (and capacity)
     CLOSE = "close"  # close an existing facility
 
-
-def _enum(enum_cls: type[StrEnum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=32)
 
 
 class MasterPlan(Audited, TimestampMixin, db.Model):
@@ -158,7 +153,7 @@ class ScenarioItem(Audited, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"),
                                              index=True)
-    action: Mapped[ItemAction] = mapped_column(_enum(ItemAction, "scenario_item_action"))
+    action: Mapped[ItemAction] = mapped_column(str_enum(ItemAction, "scenario_item_action"))
     facility_id: Mapped[int | None] = mapped_column(
         ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str | None] = mapped_column(String(255))
