@@ -150,6 +150,15 @@ def _show_errors(form: FacilityForm, exc: services.ValidationFailed) -> None:
         flash(warning, "warning")
 
 
+def _saved(facility: Facility, warnings: list[str], message: str):
+    """Commit a create or edit, show its warnings, and go to the record."""
+    db.session.commit()
+    for warning in warnings:
+        flash(warning, "warning")
+    flash(message, "success")
+    return redirect(url_for("facilities.detail", facility_id=facility.id))
+
+
 def _allowed_new_statuses() -> list[Status]:
     if current_user.can("facilities.edit"):
         return list(Status)
@@ -181,11 +190,8 @@ def new():
             _show_errors(form, exc)
             duplicates = exc.duplicates
         else:
-            db.session.commit()
-            for warning in warnings:
-                flash(warning, "warning")
-            flash(_("Facility %(code)s registered.", code=facility.code), "success")
-            return redirect(url_for("facilities.detail", facility_id=facility.id))
+            return _saved(facility, warnings, _("Facility %(code)s registered.",
+                                                code=facility.code))
     return render_template("facilities/form.html", form=form, facility=None,
                            duplicates=duplicates)
 
@@ -246,11 +252,7 @@ def edit(facility_id: int):
             _show_errors(form, exc)
             duplicates = exc.duplicates
         else:
-            db.session.commit()
-            for warning in warnings:
-                flash(warning, "warning")
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("facilities.detail", facility_id=facility.id))
+            return _saved(facility, warnings, _("Changes saved."))
     return render_template("facilities/form.html", form=form, facility=facility,
                            duplicates=duplicates)
 

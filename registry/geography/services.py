@@ -105,30 +105,22 @@ def children(session: Session, unit: AdminUnit) -> list[AdminUnit]:
     )
 
 
+def _units_of(session: Session, province_code: str, edition: Edition,
+              level: Level) -> list[AdminUnit]:
+    return _alphabetical(session.scalars(select(AdminUnit).where(
+        AdminUnit.edition == edition, AdminUnit.level == level,
+        AdminUnit.province_code == province_code,
+    )))
+
+
 def communes_of(session: Session, province_code: str) -> list[AdminUnit]:
     """The current communes and wards of a province, alphabetically (ignoring diacritics)."""
-    return _alphabetical(
-        session.scalars(
-            select(AdminUnit).where(
-                AdminUnit.edition == Edition.CURRENT,
-                AdminUnit.level == Level.COMMUNE,
-                AdminUnit.province_code == province_code,
-            )
-        )
-    )
+    return _units_of(session, province_code, Edition.CURRENT, Level.COMMUNE)
 
 
 def districts_of(session: Session, province_code: str) -> list[AdminUnit]:
     """The pre-2025 districts of a province, alphabetically (ignoring diacritics)."""
-    return _alphabetical(
-        session.scalars(
-            select(AdminUnit).where(
-                AdminUnit.edition == Edition.PRE2025,
-                AdminUnit.level == Level.DISTRICT,
-                AdminUnit.province_code == province_code,
-            )
-        )
-    )
+    return _units_of(session, province_code, Edition.PRE2025, Level.DISTRICT)
 
 
 def provinces_summary(session: Session, edition: Edition) -> list[ProvinceSummary]:
