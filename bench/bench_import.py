@@ -176,8 +176,6 @@ def run_once(template: Path, folder: Path, data: bytes, run: int) -> dict[str, f
             "duplicates": float(len(preview.duplicates))}
 
 
-
-
 def spatialite_version(template: Path) -> str:
     from sqlalchemy import create_engine
 
@@ -232,8 +230,6 @@ def report(results: list[dict[str, float]], rows: int, size: int, runs: int,
                   "`register_facility` flushes each row on its own."]
     lines.append(END)
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str] | None = None) -> str:

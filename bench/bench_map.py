@@ -51,8 +51,6 @@ CHROMIUM_ARGS = [
 TARGETS_MS = {"province": 50.0, "country": 500.0, "page": 3000.0}
 
 
-
-
 def median_ms(fn: Callable[[], Any], runs: int) -> float:
     fn()  # warm-up: caches, first connection
     times = []
@@ -275,8 +273,6 @@ def section(info: dict[str, Any], endpoint: list[dict[str, Any]], page: dict[str
         END,
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -126,8 +126,6 @@ def median_seconds(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-
-
 def run(ds: SyntheticDataset, runs: int, mclp_runs: int, province: str) -> dict[str, Any]:
     facts = to_facts(ds)
     plans: list[Plan] = [*load_plans(), parse_plan(BENCH_PLAN, "bench")]
@@ -239,8 +237,6 @@ def report(res: dict[str, Any], info: dict[str, str], seed: int) -> str:
         END,
     ]
     return "\n".join(lines) + "\n"
-
-
 
 
 def main(argv: list[str] | None = None) -> str:
