@@ -56,8 +56,9 @@ e2e-deps: ## Chromium for the browser tests (Debian package; root installs it)
 	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "Chromium is missing. Run:  sudo apt-get install -y chromium"; exit 1; fi
 
-test: install e2e-deps ## lint, translation check and the whole test suite
+test: install e2e-deps ## lint, module boundaries, translation check and the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python scripts/i18n_check.py
 	$(BIN)/python -m pytest -p no:cacheprovider
 

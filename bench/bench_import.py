@@ -70,7 +70,7 @@ def sample_points(polygon: Any, n: int, seed: int) -> tuple[np.ndarray, np.ndarr
 
 def build_rows(n: int, seed: int) -> list[dict[str, Any]]:
     """Template rows: synthetic attributes, points inside the current province."""
-    from registry.facilities.importers import OWNERSHIP_VALUES, STATUS_VALUES
+    from registry.facilities.imports import OWNERSHIP_VALUES, STATUS_VALUES
     from registry.facilities.models import Ownership, Status
 
     facilities = generate(seed, n_facilities=n, communes_per_province=3).facilities
@@ -96,7 +96,7 @@ def build_rows(n: int, seed: int) -> list[dict[str, Any]]:
 def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
 
-    from registry.facilities.importers import COLUMNS
+    from registry.facilities.imports import COLUMNS
 
     headers = [c.header for c in COLUMNS]
     workbook = Workbook(write_only=True)
@@ -144,7 +144,7 @@ def run_once(template: Path, folder: Path, data: bytes, run: int) -> dict[str, f
     from registry import create_app
     from registry.audit.context import set_actor
     from registry.extensions import db
-    from registry.facilities import importers
+    from registry.facilities import imports
     from registry.facilities.models import Facility
 
     path = folder / f"run{run}.sqlite"
@@ -155,15 +155,15 @@ def run_once(template: Path, folder: Path, data: bytes, run: int) -> dict[str, f
         session = db.session
         set_actor(session, "bench")
         t0 = time.perf_counter()
-        preview = importers.validate(session, importers.read_file(data, "xlsx"), user=National())
+        preview = imports.validate(session, imports.read_file(data, "xlsx"), user=National())
         session.rollback()
         t1 = time.perf_counter()
         if not preview.ok:
             raise SystemExit(f"the bench file has errors: {preview.errors[:5]}")
-        plan = importers.validate(session, importers.read_file(data, "xlsx"), user=National(),
-                                  rules=False)
-        created, updated = importers.apply(session, plan, actor_id=None,
-                                           reason="Nhập từ tệp bench.xlsx")
+        plan = imports.validate(session, imports.read_file(data, "xlsx"), user=National(),
+                                rules=False)
+        created, updated = imports.apply(session, plan, actor_id=None,
+                                         reason="Nhập từ tệp bench.xlsx")
         session.commit()
         t2 = time.perf_counter()
         count = session.scalar(select(func.count(Facility.id)))

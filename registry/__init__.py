@@ -98,11 +98,14 @@ def _reset_request_caches() -> None:
 
 def register_blueprints(app: Flask) -> None:
     import registry.facilities.io_views  # noqa: F401  (import/export routes on facilities' bp)
-    from registry.admin.views import bp as admin_bp
-    from registry.audit.views import bp as audit_bp
+    from registry.admin import bp as admin_bp
+    from registry.admin import views as admin_views  # noqa: F401  (attaches its routes to bp)
+    from registry.audit import bp as audit_bp
+    from registry.audit import views as audit_views  # noqa: F401
     from registry.auth.views import bp as auth_bp
     from registry.facilities.views import bp as facilities_bp
-    from registry.geography.views import bp as geography_bp
+    from registry.geography import bp as geography_bp
+    from registry.geography import views as geography_views  # noqa: F401
     from registry.main import bp as main_bp
     from registry.maps import bp as maps_bp
     from registry.planning.views import bp as planning_bp

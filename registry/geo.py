@@ -15,12 +15,11 @@ from pyproj import Geod
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from registry.bounds import VIETNAM_BBOX
+
 WGS84 = 4326
 GEOD = Geod(ellps="WGS84")
 
-# Vietnam with its islands, generously bounded (lon, lat); the Trường Sa (Spratly) islands
-# reach below 8°N. Only a first, coarse check: the province polygons decide.
-VIETNAM_BBOX = (102.1, 6.0, 117.9, 23.5)
 
 
 def to_shapely(value: Any) -> BaseGeometry | None:
@@ -81,3 +80,15 @@ def distance_m(a: Point, b: Point) -> float:
     _, _, dist = GEOD.inv(a.x, a.y, b.x, b.y)
     return float(dist)
 
+
+
+def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A lon/lat box holding every point within ``radius_m`` of (lon, lat), for an indexed
+    prefilter before the exact geodesic distance: the north and south offsets, and the east
+    offset taken at whichever edge lies further from the equator (meridians converge)."""
+    north = GEOD.fwd(lon, lat, 0, radius_m)[1]
+    south = GEOD.fwd(lon, lat, 180, radius_m)[1]
+    edge = max(abs(north), abs(south))
+    east = GEOD.fwd(lon, edge if lat >= 0 else -edge, 90, radius_m)[0]
+    span = (east - lon) * 1.001
+    return (lon - span, south, lon + span, north)

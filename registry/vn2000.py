@@ -36,7 +36,7 @@ from pyproj.enums import TransformDirection
 from pyproj.exceptions import ProjError
 from pyproj.transformer import TransformerGroup
 
-from registry.geo import VIETNAM_BBOX
+from registry.bounds import VIETNAM_BBOX
 
 VN2000_GEOGRAPHIC = "EPSG:4756"
 WGS84_GEOGRAPHIC = "EPSG:4326"

@@ -69,4 +69,5 @@ class FacilityFactory(BaseFactory):
     residents = 100
     capacity_by_group = factory.LazyFunction(dict)
     search_text = factory.LazyAttribute(lambda o: fold(o.name))
+    search_public = factory.LazyAttribute(lambda o: fold(o.name))
     geom = factory.LazyAttribute(lambda o: to_db(point(o.lon, o.lat)))

@@ -1,1 +1,5 @@
 """User administration."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from registry.admin import bp
 from registry.auth import services
 from registry.auth.decorators import requires
 from registry.auth.forms import ROLE_LABELS, UserForm
@@ -13,8 +14,6 @@ from registry.extensions import db
 from registry.forms import choices
 from registry.geography.services import province_choices
 from registry.i18n import _
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _jurisdiction_choices() -> list:

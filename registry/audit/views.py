@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
-from registry.audit import services
+from registry.audit import bp, services
 from registry.audit.services import recent_events
 from registry.auth.decorators import requires
 from registry.extensions import db
 from registry.i18n import _l
-
-bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 @bp.route("/")

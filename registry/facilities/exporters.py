@@ -1,9 +1,9 @@
 """Facility exports: CSV (UTF-8 with BOM, for Excel), formatted XLSX and GeoJSON (RFC 7946).
 
-Every export takes the dicts of ``presenters.present_many``, so a confidential facility is
-already generalised (commune point, no address) for a reader who may not see it. CSV and XLSX
-use the import template's Vietnamese columns, so an export re-imports; GeoJSON properties use
-the English field names.
+Every export takes the records of ``facilities.read``, so a confidential facility is already
+generalised (commune point, no address, no notes) for a reader who may not see it. CSV and
+XLSX use the import template's Vietnamese columns, so an export re-imports; GeoJSON
+properties use the English field names.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from registry.facilities.importers import (
+from registry.cells import guard, xlsx_cell
+from registry.facilities import read
+from registry.facilities.imports.columns import (
     COLUMNS,
     EXTRA_COLUMNS,
-    FORMULA_START,
     OWNERSHIP_VALUES,
     STATUS_VALUES,
     Column,
 )
-from registry.facilities.models import Ownership, Status
+from registry.facilities.read import FacilityRecord
+from registry.facilities.vocab import Ownership, Status
 from registry.i18n import _, _l
 
 FILE_PREFIX = "co-so-tgxh"
@@ -39,13 +41,6 @@ _WIDTHS = {"name": 42, "managing_body": 32, "address": 42, "services": 36, "note
            "type_name": 40, "registration_no": 22, "licence_no": 22, "code": 24}
 _KIND_WIDTHS = {"int": 14, "lat": 12, "lon": 12, "date": 14, "province": 9, "status": 20,
                 "ownership": 18, "type": 18, "flag": 12}
-GEOJSON_PROPERTIES = (
-    "code", "name", "type_code", "type_name_vi", "type_name_en", "category", "ownership",
-    "managing_body", "status", "status_changed_on", "province_code", "commune_code",
-    "old_province_code", "district_code", "address", "location_approximate", "generalised",
-    "opened_on", "closed_on", "design_capacity", "capacity_by_group", "residents", "staff",
-    "services", "registration_no", "licence_no", "notes", "updated_at",
-)
 
 
 def filename(prefix: str, fmt: str, on: date) -> str:
@@ -67,12 +62,6 @@ def _cell(item: dict[str, Any], column: Column) -> Any:
     return value
 
 
-def _guarded(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection);
-    the importer removes it again."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _csv_text(value: Any, column: Column) -> str:
     if value is None:
         return ""
@@ -81,7 +70,7 @@ def _csv_text(value: Any, column: Column) -> str:
     if column.kind in ("lat", "lon"):
         return f"{value:.6f}"
     if isinstance(value, str):
-        return _guarded(value)
+        return guard(value)  # never run as a formula; the importer removes the apostrophe
     return str(value)
 
 
@@ -128,12 +117,7 @@ def to_xlsx(items: Iterable[dict[str, Any]], *, columns: tuple[Column, ...] = EX
             value = _cell(item, column)
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)
-            cell = WriteOnlyCell(sheet, value=value)
-            if column.kind in formats and value is not None:
-                cell.number_format = formats[column.kind]
-            elif isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            row.append(cell)
+            row.append(xlsx_cell(sheet, value, number_format=formats.get(column.kind)))
         sheet.append(row)
     if columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
@@ -164,12 +148,7 @@ def _append_help(workbook: Any, types: list[tuple[str, str]]) -> None:
         sheet.append(cells)
 
     def text_row(*texts: str) -> None:
-        cells = []
-        for text in texts:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, text) for text in texts])
 
     heading(_("Column"), _("Required"), _("What to enter"))
     for column in COLUMNS:
@@ -192,29 +171,14 @@ def _append_help(workbook: Any, types: list[tuple[str, str]]) -> None:
         text_row(code, name)
 
 
-def to_geojson(items: Iterable[dict[str, Any]]) -> bytes:
+def to_geojson(items: Iterable[FacilityRecord]) -> bytes:
     """A FeatureCollection per RFC 7946: WGS 84 longitude/latitude, no ``crs`` member,
     6 decimals (about 0.1 m); dates in ISO 8601."""
-    features = []
-    for item in items:
-        properties = {}
-        for key in GEOJSON_PROPERTIES:
-            value = item.get(key)
-            if isinstance(value, (datetime, date)):
-                value = value.isoformat()
-            properties[key] = value
-        features.append({
-            "type": "Feature",
-            "id": item["code"],
-            "geometry": {"type": "Point",
-                         "coordinates": [round(item["lon"], 6), round(item["lat"], 6)]},
-            "properties": properties,
-        })
-    document = {"type": "FeatureCollection", "features": features}
+    document = {"type": "FeatureCollection", "features": [read.to_feature(i) for i in items]}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def export(items: list[dict[str, Any]], fmt: str) -> bytes:
+def export(items: list[FacilityRecord], fmt: str) -> bytes:
     writers = {"csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson}
     return writers[fmt](items)
 

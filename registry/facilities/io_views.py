@@ -33,10 +33,8 @@ from wtforms import BooleanField, HiddenField, SubmitField
 
 from registry.auth.decorators import requires
 from registry.extensions import db
-from registry.facilities import exporters, importers, services
-from registry.facilities.presenters import present_many
-from registry.facilities.privacy import user_may_see_exact
-from registry.facilities.queries import FacilityFilter, facility_stmt
+from registry.facilities import exporters, imports, read, services
+from registry.facilities.queries import FacilityFilter
 from registry.facilities.views import bp
 from registry.filters import VN_TZ
 from registry.i18n import _, _l
@@ -58,8 +56,8 @@ class ImportConfirmForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-def _store() -> importers.UploadStore:
-    return importers.UploadStore(current_app.config["UPLOAD_FOLDER"], IMPORT_MAX_AGE_S)
+def _store() -> imports.UploadStore:
+    return imports.UploadStore(current_app.config["UPLOAD_FOLDER"], IMPORT_MAX_AGE_S)
 
 
 def _pending() -> dict | None:
@@ -67,7 +65,7 @@ def _pending() -> dict | None:
     return pending if isinstance(pending, dict) and pending.get("token") else None
 
 
-def _forget(store: importers.UploadStore) -> None:
+def _forget(store: imports.UploadStore) -> None:
     pending = session.pop(SESSION_KEY, None)
     if isinstance(pending, dict):
         store.discard(pending.get("token"))
@@ -94,12 +92,12 @@ def import_upload():
         upload = form.file.data
         name = _display_name(upload.filename or "")
         try:
-            fmt = importers.detect_format(name)
+            fmt = imports.detect_format(name)
             data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
             if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
-                raise importers.UploadRejected(_("The file is too large."))
-            source = importers.read_file(data, fmt)
-        except importers.UploadRejected as exc:
+                raise imports.UploadRejected(_("The file is too large."))
+            source = imports.read_file(data, fmt)
+        except imports.UploadRejected as exc:
             errors.append(exc.message)
         else:
             _forget(store)  # a new upload abandons the previous one
@@ -118,16 +116,16 @@ def import_upload():
         400 if errors else 200
 
 
-def _load_plan(store: importers.UploadStore, pending: dict, *,
-               rules: bool = True) -> importers.ImportPlan | None:
+def _load_plan(store: imports.UploadStore, pending: dict, *,
+               rules: bool = True) -> imports.ImportPlan | None:
     data = store.load(pending["token"])
     if data is None:
         return None
-    source = importers.read_file(data, pending["format"])
-    return importers.validate(db.session, source, user=current_user, rules=rules)
+    source = imports.read_file(data, pending["format"])
+    return imports.validate(db.session, source, user=current_user, rules=rules)
 
 
-def _render_preview(plan: importers.ImportPlan, pending: dict, form: ImportConfirmForm,
+def _render_preview(plan: imports.ImportPlan, pending: dict, form: ImportConfirmForm,
                     status: int = 200):
     return render_template("facilities/import_preview.html", plan=plan, pending=pending,
                            form=form), status
@@ -186,10 +184,10 @@ def import_confirm():
         return _render_preview(plan, pending, form, 422)
     reason = _("Imported from file %(name)s", name=pending["name"])
     try:
-        created, updated = importers.apply(
+        created, updated = imports.apply(
             db.session, plan, actor_id=current_user.id, reason=reason,
             expected_versions=preview.versions)
-    except importers.ImportFailed as exc:
+    except imports.ImportFailed as exc:
         db.session.rollback()
         _forget(store)
         plan.errors = exc.problems
@@ -233,7 +231,6 @@ def import_template(fmt: str):
 @requires("facilities.export")
 def export(fmt: str):
     flt = FacilityFilter.from_args(request.args)
-    facilities = list(db.session.scalars(facility_stmt(flt, current_user)).unique())
-    items = present_many(db.session, facilities, may_see_exact=user_may_see_exact(current_user))
+    items = read.records(db.session, read.Reader.of(current_user), flt)
     name = exporters.filename(exporters.FILE_PREFIX, fmt, datetime.now(VN_TZ).date())
     return _download(exporters.export(items, fmt), fmt, name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -24,45 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
 from registry.extensions import db
+from registry.facilities.vocab import Category, LocationSource, Ownership, Status
 from registry.models import TimestampMixin, str_enum, utcnow
-
-
-class Category(StrEnum):
-    """Function categories: Decree 103/2017 Art. 5 plus the kinds the plans count separately."""
-
-    ELDERLY = "elderly"
-    CHILDREN = "children"
-    DISABILITY = "disability"
-    MENTAL_HEALTH = "mental_health"
-    GENERAL = "general"
-    SOCIAL_WORK = "social_work"
-    DRUG_REHAB = "drug_rehab"
-    COUNSELLING = "counselling"
-    SHELTER = "shelter"
-    VICTIM_SUPPORT = "victim_support"
-    OTHER = "other"
-
-
-class Ownership(StrEnum):
-    PUBLIC = "public"
-    NON_PUBLIC = "non_public"
-
-
-class Status(StrEnum):
-    PLANNED = "planned"
-    UNDER_CONSTRUCTION = "under_construction"
-    OPERATING = "operating"
-    SUSPENDED = "suspended"
-    CLOSED = "closed"
-
-
-class LocationSource(StrEnum):
-    MAP = "map"
-    LATLON = "latlon"
-    VN2000 = "vn2000"
-    UNIT_POINT = "unit_point"
-    IMPORT = "import"
-
 
 
 class FacilityType(db.Model):
@@ -90,6 +52,7 @@ class Facility(Audited, TimestampMixin, db.Model):
     __tablename__ = "facilities"
     # geom is recorded through lon/lat; search_text is derived.
     __audit_exclude__ = frozenset({"updated_at", "created_at", "version", "search_text",
+                                   "search_public",
                                    "updated_by_id", "created_by_id", "geom"})
     __table_args__ = (
         Index("ix_facilities_lon_lat", "lon", "lat"),
@@ -134,6 +97,8 @@ class Facility(Audited, TimestampMixin, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The words a reader without the confidential permission may search: no address, no notes.
+    search_public: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-
-from registry.auth.services import scope_to_jurisdiction
 from registry.facilities.models import Facility, Ownership, Status
-from registry.text import fold
 
 SORTS = {
     "name": Facility.name,
@@ -95,50 +91,3 @@ class FacilityFilter:
         if values["page"] and values["page"] != 1:
             out["page"] = values["page"]
         return out
-
-
-def apply_filter(stmt: Select, flt: FacilityFilter, user: Any) -> Select:
-    """Filters plus the user's jurisdiction. Closed facilities show only when asked for."""
-    stmt = scope_to_jurisdiction(stmt, Facility.province_code, user)
-    conditions = []
-    if flt.province:
-        conditions.append(Facility.province_code == flt.province)
-    if flt.district:
-        conditions.append(Facility.district_code == flt.district)
-    if flt.commune:
-        conditions.append(Facility.commune_code == flt.commune)
-    if flt.types:
-        conditions.append(Facility.type_code.in_(flt.types))
-    if flt.ownership:
-        conditions.append(Facility.ownership == flt.ownership)
-    if flt.statuses:
-        conditions.append(Facility.status.in_(flt.statuses))
-    else:
-        conditions.append(Facility.status != Status.CLOSED)
-    if flt.capacity_min is not None:
-        conditions.append(Facility.design_capacity >= flt.capacity_min)
-    if flt.capacity_max is not None:
-        conditions.append(Facility.design_capacity <= flt.capacity_max)
-    if flt.q:
-        words = fold(flt.q).split()
-        conditions.extend(Facility.search_text.contains(w, autoescape=True) for w in words)
-    if flt.bbox:
-        minx, miny, maxx, maxy = flt.bbox
-        conditions.append(and_(Facility.lon.between(minx, maxx), Facility.lat.between(miny, maxy)))
-    return stmt.where(*conditions) if conditions else stmt
-
-
-def sorted_stmt(stmt: Select, flt: FacilityFilter) -> Select:
-    column = SORTS[flt.sort]
-    order = column.desc() if flt.descending else column.asc()
-    return stmt.order_by(order.nulls_last() if flt.descending else order, Facility.id)
-
-
-def facility_stmt(flt: FacilityFilter, user: Any) -> Select:
-    return sorted_stmt(apply_filter(select(Facility), flt, user), flt)
-
-
-def count_stmt(flt: FacilityFilter, user: Any) -> Select:
-    return apply_filter(select(func.count(Facility.id)), flt, user)
-
-

@@ -74,6 +74,15 @@ class FacilityInput:
         values["capacity_by_group"] = dict(facility.capacity_by_group or {})
         return cls(**values)
 
+    @classmethod
+    def from_record(cls, record: Any) -> FacilityInput:
+        """The values as a reader sees them (``facilities.read.FacilityRecord``), e.g. for
+        a conflict page; never written back for a generalised record."""
+        values = {f.name: getattr(record, f.name, None) for f in fields(cls)
+                  if hasattr(record, f.name)}
+        values["capacity_by_group"] = dict(record.capacity_by_group or {})
+        return cls(**values)
+
 
 class ValidationFailed(RegistryError):
     """Field errors (``errors``), warnings, and possible duplicates that need confirmation."""
@@ -140,6 +149,51 @@ def load_types(session: Session, path: Path = TYPES_FILE) -> int:
 
 def facility_types(session: Session) -> list[FacilityType]:
     return list(session.scalars(select(FacilityType).order_by(FacilityType.sort_order)))
+
+
+def type_categories(session: Session) -> dict[str, str]:
+    """Facility type code -> category code."""
+    return {t.code: t.category.value for t in facility_types(session)}
+
+
+def type_exists(session: Session, code: str) -> bool:
+    return session.get(FacilityType, code) is not None
+
+
+def for_update(session: Session, facility_id: int) -> Facility:
+    """The record to change, for the services below (callers read through
+    ``facilities.read``; this is only the handle a write needs)."""
+    facility = session.get(Facility, facility_id)
+    if facility is None:
+        raise RegistryError(str(_l("This facility no longer exists.")))
+    return facility
+
+
+@dataclass(frozen=True)
+class StatusChangeRow:
+    effective_on: date
+    from_status: Status | None
+    to_status: Status
+    reason: str
+
+
+def status_changes(session: Session, facility_id: int) -> list[StatusChangeRow]:
+    """A facility's status history, latest first."""
+    rows = session.scalars(select(FacilityStatusChange)
+                           .where(FacilityStatusChange.facility_id == facility_id)
+                           .order_by(FacilityStatusChange.effective_on.desc(),
+                                     FacilityStatusChange.id.desc()))
+    return [StatusChangeRow(c.effective_on, c.from_status, c.to_status, c.reason) for c in rows]
+
+
+def vn2000_point(x: Any, y: Any, meridian_text: str) -> tuple[float, float]:
+    """VN-2000 provincial-zone coordinates (northing ``x``, easting ``y``, the zone's central
+    meridian as typed) as WGS 84 lon/lat; ``ValueError`` with a message for the user."""
+    from registry.vn2000 import parse_meridian, vn2000_to_wgs84
+
+    if x is None or y is None:
+        raise ValueError(str(_l("Enter both VN-2000 coordinates.")))
+    return vn2000_to_wgs84(float(x), float(y), parse_meridian(meridian_text))
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -283,10 +337,10 @@ def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
     facility.district_code = units.district.code if units and units.district else None
     if units and units.approximate:
         facility.location_approximate = True
+    public = (facility.code or "", data.name, data.managing_body or "")
+    facility.search_public = " ".join(fold(part) for part in public if part)
     facility.search_text = " ".join(
-        fold(part) for part in (facility.code or "", data.name, data.address or "",
-                                data.managing_body or "") if part
-    )
+        fold(part) for part in (*public, data.address or "") if part)
 
 
 def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:

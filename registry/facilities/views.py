@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_login import current_user
 
+from registry.audit import services as audit
 from registry.auth.decorators import ensure_jurisdiction, requires
 from registry.extensions import db
-from registry.facilities import services, workflow
+from registry.facilities import read, services, workflow
 from registry.facilities.forms import (
     OWNERSHIP_LABELS,
     STATUS_LABELS,
@@ -18,10 +19,9 @@ from registry.facilities.forms import (
     FacilityForm,
     StatusChangeForm,
 )
-from registry.facilities.models import Facility, LocationSource, Ownership, Status
-from registry.facilities.presenters import present_many
-from registry.facilities.privacy import user_may_see_exact
-from registry.facilities.queries import FacilityFilter, count_stmt, facility_stmt
+from registry.facilities.queries import FacilityFilter
+from registry.facilities.read import FacilityRecord, Reader
+from registry.facilities.vocab import LocationSource, Ownership, Status
 from registry.forms import choices
 from registry.geography import services as geography
 from registry.geography.models import Edition, Level
@@ -41,22 +41,33 @@ def _province_choices() -> list:
                    if current_user.covers(code))
 
 
-def _get_visible(facility_id: int) -> Facility:
-    facility = db.get_or_404(Facility, facility_id)
-    if not current_user.covers(facility.province_code):
-        abort(404)  # other provinces' records are not revealed
-    return facility
+def _reader() -> Reader:
+    return Reader.of(current_user)
+
+
+def _get_visible(facility_id: int) -> FacilityRecord:
+    """The facility as the current user may see it; 404 outside their jurisdiction (other
+    provinces' records are not revealed)."""
+    return read.get(db.session, _reader(), facility_id) or abort(404)
+
+
+def _unit_names(record: FacilityRecord) -> dict[str, str]:
+    """The record's administrative units by name, for the page (templates run no queries)."""
+    wanted = (("current_province", Edition.CURRENT, Level.PROVINCE, record.province_code),
+              ("current_commune", Edition.CURRENT, Level.COMMUNE, record.commune_code),
+              ("old_province", Edition.PRE2025, Level.PROVINCE, record.old_province_code),
+              ("district", Edition.PRE2025, Level.DISTRICT, record.district_code))
+    names = {}
+    for key, edition, level, code in wanted:
+        unit = geography.unit_by_code(db.session, code, edition, level) if code else None
+        names[key] = f"{unit.full_name} ({code})" if unit else (code or "")
+    return names
 
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    def unit_name(edition: str, level: str, code: str | None) -> str:
-        unit = (geography.unit_by_code(db.session, code, Edition(edition), Level(level))
-                if code else None)
-        return f"{unit.full_name} ({code})" if unit else (code or "")
-
     return {"status_labels": STATUS_LABELS, "ownership_labels": OWNERSHIP_LABELS,
-            "target_groups": TARGET_GROUPS, "unit_name": unit_name}
+            "target_groups": TARGET_GROUPS}
 
 
 @bp.route("/")
@@ -64,13 +75,11 @@ def _labels() -> dict[str, object]:
 def index():
     flt = FacilityFilter.from_args(request.args)
     per_page = 25
-    total = db.session.scalar(count_stmt(flt, current_user)) or 0
+    reader = _reader()
+    total = read.count(db.session, reader, flt)
     pages = max(1, -(-total // per_page))
     page = min(flt.page, pages)
-    rows = db.session.scalars(
-        facility_stmt(flt, current_user).limit(per_page).offset((page - 1) * per_page)
-    ).unique().all()
-    items = present_many(db.session, list(rows), may_see_exact=user_may_see_exact(current_user))
+    items = read.records(db.session, reader, flt, limit=per_page, offset=(page - 1) * per_page)
     return render_template(
         "facilities/index.html", items=items, flt=flt, total=total, page=page, pages=pages,
         type_choices=_type_choices(), province_choices=_province_choices(),
@@ -80,13 +89,15 @@ def index():
 @bp.route("/<int:facility_id>")
 @requires("facilities.view")
 def detail(facility_id: int):
-    facility = _get_visible(facility_id)
-    item = present_many(db.session, [facility], may_see_exact=user_may_see_exact(current_user))[0]
-    status_form = StatusChangeForm(version=facility.version, effective_on=date.today())
+    item = _get_visible(facility_id)
+    status_form = StatusChangeForm(version=item.version, effective_on=date.today())
     status_form.status.choices = choices(
-        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(facility.status))
-    return render_template("facilities/detail.html", facility=facility, item=item,
-                           status_form=status_form, hidden_fields=_hidden_history_fields(item),
+        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status))
+    return render_template("facilities/detail.html", item=item, status_form=status_form,
+                           units=_unit_names(item),
+                           status_changes=services.status_changes(db.session, item.id),
+                           history=audit.history_for(db.session, "facilities", item.id),
+                           hidden_fields=_hidden_history_fields(item),
                            history_labels=_history_labels())
 
 
@@ -105,36 +116,56 @@ def _history_labels() -> dict[str, str]:
     return labels
 
 
-def _hidden_history_fields(item: dict) -> frozenset[str]:
+def _hidden_history_fields(item: FacilityRecord) -> frozenset[str]:
     """History must not leak what the page hides: a generalised facility's exact place."""
-    return frozenset({"lon", "lat", "address"}) if item["generalised"] else frozenset()
+    return WITHHELD_FIELDS if item.generalised else frozenset()
 
 
-def _form_to_input(form: FacilityForm, *, status: Status) -> services.FacilityInput:
-    """Turns the form into plain values; VN-2000 coordinates become WGS 84 here."""
-    source = LocationSource(form.location_mode.data or "latlon")
-    if source is LocationSource.VN2000:
-        from registry.vn2000 import parse_meridian, vn2000_to_wgs84
+#: What a reader without the confidential permission neither sees nor changes.
+WITHHELD_FIELDS = frozenset({"lon", "lat", "address", "notes", "location_source",
+                             "location_approximate"})
+_WITHHELD_FORM_FIELDS = ("address", "notes", "location_mode", "lat", "lon", "vn2000_x",
+                         "vn2000_y", "vn2000_meridian", "location_approximate")
 
-        try:
-            meridian = parse_meridian(form.vn2000_meridian.data or "")
-            lon, lat = vn2000_to_wgs84(float(form.vn2000_x.data), float(form.vn2000_y.data),
-                                       meridian)
-        except ValueError as exc:
-            raise services.ValidationFailed({"vn2000_meridian": [str(exc)]}, [], []) from exc
+
+def _withhold_location(form: FacilityForm) -> None:
+    """The edit form of a generalised facility: no exact point, address or notes to see or
+    change; everything else stays editable."""
+    for name in _WITHHELD_FORM_FIELDS:
+        delattr(form, name)
+
+
+def _form_to_input(form: FacilityForm, *, status: Status,
+                   kept: services.FacilityInput | None = None) -> services.FacilityInput:
+    """Turns the form into plain values; VN-2000 coordinates become WGS 84 here. ``kept``
+    supplies the location, address and notes of a facility whose form withholds them."""
+    if kept is not None:
+        location = {"lon": kept.lon, "lat": kept.lat, "address": kept.address,
+                    "notes": kept.notes, "location_source": kept.location_source,
+                    "location_approximate": kept.location_approximate}
     else:
-        lon, lat = float(form.lon.data), float(form.lat.data)
+        source = LocationSource(form.location_mode.data or "latlon")
+        if source is LocationSource.VN2000:
+            try:
+                lon, lat = services.vn2000_point(form.vn2000_x.data, form.vn2000_y.data,
+                                                 form.vn2000_meridian.data or "")
+            except ValueError as exc:
+                raise services.ValidationFailed({"vn2000_meridian": [str(exc)]}, [],
+                                                []) from exc
+        else:
+            lon, lat = float(form.lon.data), float(form.lat.data)
+        location = {"lon": lon, "lat": lat, "address": form.address.data or None,
+                    "notes": form.notes.data or None, "location_source": source,
+                    "location_approximate": bool(form.location_approximate.data)}
     return services.FacilityInput(
         name=form.name.data.strip(), type_code=form.type_code.data,
         ownership=Ownership(form.ownership.data), province_code=form.province_code.data,
-        lon=lon, lat=lat, status=status, managing_body=form.managing_body.data or None,
-        address=form.address.data or None, location_source=source,
-        location_approximate=bool(form.location_approximate.data),
+        status=status, managing_body=form.managing_body.data or None,
         opened_on=form.opened_on.data, design_capacity=form.design_capacity.data,
         capacity_by_group=form.capacity_by_group(), residents=form.residents.data,
         staff=form.staff.data, services=form.services.data or None,
         registration_no=form.registration_no.data or None,
-        licence_no=form.licence_no.data or None, notes=form.notes.data or None,
+        licence_no=form.licence_no.data or None, **location,
     )
 
 
@@ -150,19 +181,21 @@ def _show_errors(form: FacilityForm, exc: services.ValidationFailed) -> None:
         flash(warning, "warning")
 
 
-def _saved(facility: Facility, warnings: list[str], message: str):
+def _saved(facility_id: int, warnings: list[str], message: str):
     """Commit a create or edit, show its warnings, and go to the record."""
     db.session.commit()
     for warning in warnings:
         flash(warning, "warning")
     flash(message, "success")
-    return redirect(url_for("facilities.detail", facility_id=facility.id))
+    return redirect(url_for("facilities.detail", facility_id=facility_id))
 
 
 def _allowed_new_statuses() -> list[Status]:
-    if current_user.can("facilities.edit"):
+    """Who may change a facility's status may register an existing one; proposers (planners)
+    register planned facilities only."""
+    if current_user.can("facilities.change_status"):
         return list(Status)
-    return [Status.PLANNED]  # proposers (planners) add planned facilities only
+    return [Status.PLANNED]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -190,8 +223,8 @@ def new():
             _show_errors(form, exc)
             duplicates = exc.duplicates
         else:
-            return _saved(facility, warnings, _("Facility %(code)s registered.",
-                                                code=facility.code))
+            return _saved(facility.id, warnings, _("Facility %(code)s registered.",
+                                                   code=facility.code))
     return render_template("facilities/form.html", form=form, facility=None,
                            duplicates=duplicates)
 
@@ -220,41 +253,45 @@ def _prefill_from_args(form: FacilityForm) -> None:
 @bp.route("/<int:facility_id>/edit", methods=["GET", "POST"])
 @requires("facilities.edit")
 def edit(facility_id: int):
-    facility = _get_visible(facility_id)
-    if facility.status is Status.CLOSED:
+    item = _get_visible(facility_id)
+    if item.status is Status.CLOSED:
         flash(_("Closed facilities are kept for history and cannot be edited."), "warning")
-        return redirect(url_for("facilities.detail", facility_id=facility.id))
-    form = FacilityForm(obj=facility)
+        return redirect(url_for("facilities.detail", facility_id=item.id))
+    form = FacilityForm(obj=item)
     form.type_code.choices = _type_choices()
     form.province_code.choices = _province_choices()
-    form.status.choices = choices([(facility.status.value, STATUS_LABELS[facility.status])])
-    form.status.data = facility.status.value
+    form.status.choices = choices([(item.status.value, STATUS_LABELS[item.status])])
+    form.status.data = item.status.value
+    if item.generalised:
+        _withhold_location(form)
     duplicates: list = []
     if request.method == "GET":
-        form.version.data = str(facility.version)
-        form.location_mode.data = "latlon"
+        form.version.data = str(item.version)
+        if not item.generalised:
+            form.location_mode.data = "latlon"
         for group in TARGET_GROUPS:
-            getattr(form, f"cap_{group}").data = (facility.capacity_by_group or {}).get(group)
+            getattr(form, f"cap_{group}").data = item.capacity_by_group.get(group)
     if form.validate_on_submit():
+        facility = services.for_update(db.session, item.id)
+        kept = services.FacilityInput.from_facility(facility) if item.generalised else None
         try:
-            data = _form_to_input(form, status=facility.status)
-            expected = int(form.version.data or 0)
+            data = _form_to_input(form, status=item.status, kept=kept)
             warnings = services.update_facility(
-                db.session, facility, data, expected_version=expected,
+                db.session, facility, data, expected_version=int(form.version.data or 0),
                 actor_id=current_user.id, confirm_duplicates=form.confirm_duplicates.data,
                 reason=form.reason.data or None,
             )
         except services.EditConflict as exc:
             db.session.rollback()
-            return _conflict(facility, exc.attempted, form)
+            return _conflict(item.id, exc.attempted, form)
         except services.ValidationFailed as exc:
             db.session.rollback()
             _show_errors(form, exc)
             duplicates = exc.duplicates
         else:
-            return _saved(facility, warnings, _("Changes saved."))
-    return render_template("facilities/form.html", form=form, facility=facility,
-                           duplicates=duplicates)
+            return _saved(item.id, warnings, _("Changes saved."))
+    return render_template("facilities/form.html", form=form, facility=item,
+                           duplicates=duplicates, withheld=item.generalised)
 
 
 CONFLICT_FIELDS = (
@@ -264,40 +301,45 @@ CONFLICT_FIELDS = (
 )
 
 
-def _conflict(facility: Facility, attempted: services.FacilityInput, form: FacilityForm):
-    """Both versions field by field; the form re-posts the user's values on the new version."""
-    db.session.refresh(facility)
-    theirs = services.as_plain(facility)
+def _conflict(facility_id: int, attempted: services.FacilityInput, form: FacilityForm):
+    """Both versions field by field, as the user may see them; the form re-posts the user's
+    values on the new version."""
+    item = read.get(db.session, _reader(), facility_id) or abort(404)
+    theirs = services.FacilityInput.from_record(item)
     rows = []
     for name in CONFLICT_FIELDS:
-        mine = getattr(attempted, name)
+        if item.generalised and name in WITHHELD_FIELDS:
+            continue
+        mine, saved = getattr(attempted, name), getattr(theirs, name)
         label = form[name].label.text if name in form else _("Capacity by target group")
         rows.append({"field": name, "label": label,
-                     "theirs": theirs[name], "mine": mine, "differs": theirs[name] != mine})
-    form.version.data = str(facility.version)
-    form.location_mode.data = "latlon"
-    form.lon.data, form.lat.data = attempted.lon, attempted.lat
-    return render_template("facilities/conflict.html", facility=facility, rows=rows,
+                     "theirs": saved, "mine": mine, "differs": saved != mine})
+    form.version.data = str(item.version)
+    if not item.generalised:
+        form.location_mode.data = "latlon"
+        form.lon.data, form.lat.data = attempted.lon, attempted.lat
+    return render_template("facilities/conflict.html", facility=item, rows=rows,
                            form=form), 409
 
 
 @bp.route("/<int:facility_id>/status", methods=["POST"])
 @requires("facilities.change_status")
 def change_status(facility_id: int):
-    facility = _get_visible(facility_id)
+    item = _get_visible(facility_id)
+    back = redirect(url_for("facilities.detail", facility_id=item.id))
     form = StatusChangeForm()
     form.status.choices = choices(
-        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(facility.status))
+        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status))
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             label = getattr(form, name).label.text if hasattr(form, name) else name
             flash(f"{label}: {'; '.join(errors)}", "danger")
-        return redirect(url_for("facilities.detail", facility_id=facility.id))
+        return back
     try:
-        services.change_status(
-            db.session, facility, Status(form.status.data), effective_on=form.effective_on.data,
-            reason=form.reason.data, actor_id=current_user.id,
-            expected_version=int(form.version.data or 0),
+        facility = services.change_status(
+            db.session, services.for_update(db.session, item.id), Status(form.status.data),
+            effective_on=form.effective_on.data, reason=form.reason.data,
+            actor_id=current_user.id, expected_version=int(form.version.data or 0),
         )
     except services.RegistryError as exc:
         db.session.rollback()
@@ -306,15 +348,14 @@ def change_status(facility_id: int):
         db.session.commit()
         flash(_("Status changed to %(status)s.", status=STATUS_LABELS[facility.status]),
               "success")
-    return redirect(url_for("facilities.detail", facility_id=facility.id))
+    return back
 
 
 @bp.route("/<int:facility_id>/history")
 @requires("facilities.view")
 def history(facility_id: int):
-    facility = _get_visible(facility_id)
-    item = present_many(db.session, [facility], may_see_exact=user_may_see_exact(current_user))[0]
-    return render_template("facilities/history.html", facility=facility, item=item,
+    item = _get_visible(facility_id)
+    return render_template("facilities/history.html", item=item,
+                           history=audit.history_for(db.session, "facilities", item.id),
                            hidden_fields=_hidden_history_fields(item),
                            history_labels=_history_labels())
-

@@ -8,7 +8,7 @@ with its reason.
 
 from __future__ import annotations
 
-from registry.facilities.models import Status
+from registry.facilities.vocab import Status
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PLANNED: frozenset({Status.UNDER_CONSTRUCTION, Status.OPERATING, Status.CLOSED}),

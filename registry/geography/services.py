@@ -20,7 +20,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from registry.extensions import db
 from registry.geo import distance_m, to_shapely
@@ -333,3 +333,31 @@ def _nearest(
         if metres <= max_m and (best is None or metres < best[1]):
             best = (unit, metres)
     return best
+
+
+def province_code_map(session: Session) -> dict[str, str]:
+    """Pre-2025 province code -> its 2025 successor, from the recorded successions (a whole
+    successor before a partial one)."""
+    old, new = aliased(AdminUnit), aliased(AdminUnit)
+    rows = session.execute(
+        select(old.code, new.code)
+        .join(AdminUnitSuccession, AdminUnitSuccession.old_unit_id == old.id)
+        .join(new, AdminUnitSuccession.new_unit_id == new.id)
+        .where(old.level == Level.PROVINCE, new.level == Level.PROVINCE)
+        .order_by(old.code, AdminUnitSuccession.partial, new.code)
+    ).all()
+    out: dict[str, str] = {}
+    for old_code, new_code in rows:
+        out.setdefault(old_code, new_code)
+    return out
+
+
+def current_province_of(session: Session, code: str, edition: Edition | str) -> str | None:
+    """The current (2025) province a unit of either edition lies in; None if unknown."""
+    edition = Edition(edition)
+    unit = unit_by_code(session, code, edition)
+    if unit is None:
+        return None
+    if edition is Edition.CURRENT:
+        return unit.province_code
+    return province_code_map(session).get(unit.province_code)

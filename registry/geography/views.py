@@ -5,16 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 
 from registry.auth.decorators import requires
 from registry.extensions import db
 from registry.geo import in_vietnam_bbox
-from registry.geography import services
+from registry.geography import bp, services
 from registry.geography.models import AdminUnit, Edition
 from registry.i18n import _
-
-bp = Blueprint("geography", __name__, url_prefix="/geography")
 
 # Population figures older than this are shown with a warning (the issue asks for 2019+).
 CURRENT_CENSUS_YEAR = 2019

@@ -1,9 +1,9 @@
 """Map data: facilities as compact GeoJSON, administrative boundaries, and capacity per unit.
 
 Everything here takes plain values and a session, so the map page, the JSON endpoints and the
-benchmark share it. Confidential locations follow ``facilities.privacy``: a reader without
-``facilities.view_confidential`` gets the commune's representative point (else the
-province's), never the exact one, and the bounding box is applied to the point they see.
+benchmark share it. Facilities come from ``facilities.read``: a reader without
+``facilities.view_confidential`` gets a confidential facility at the commune's representative
+point (else the province's), never the exact one, and the bounding box applies to that point.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from operator import itemgetter
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from registry.facilities.models import Facility, FacilityType, Status
-from registry.facilities.privacy import shown_location
-from registry.facilities.queries import FacilityFilter, apply_filter
+from registry.facilities import read
+from registry.facilities.queries import FacilityFilter
+from registry.facilities.read import Reader
+from registry.facilities.vocab import Status
 from registry.geo import to_geojson, to_shapely
 from registry.geography.models import AdminUnit, Edition, Level
 
@@ -44,26 +44,17 @@ LAYERS: dict[Edition, tuple[Level, ...]] = {
     Edition.PRE2025: (Level.PROVINCE, Level.DISTRICT),
     Edition.CURRENT: (Level.PROVINCE, Level.COMMUNE),
 }
-# Which facility column holds the unit code of each layer.
-_UNIT_COLUMN = {
-    (Edition.PRE2025, Level.PROVINCE): Facility.old_province_code,
-    (Edition.PRE2025, Level.DISTRICT): Facility.district_code,
-    (Edition.CURRENT, Level.PROVINCE): Facility.province_code,
-    (Edition.CURRENT, Level.COMMUNE): Facility.commune_code,
+# Which facility field holds the unit code of each layer.
+_UNIT_FIELD = {
+    (Edition.PRE2025, Level.PROVINCE): "old_province_code",
+    (Edition.PRE2025, Level.DISTRICT): "district_code",
+    (Edition.CURRENT, Level.PROVINCE): "province_code",
+    (Edition.CURRENT, Level.COMMUNE): "commune_code",
 }
 PER_POPULATION = 10_000
 PLANNED = Status.PLANNED.value
 
-# Status and ownership come back as their stored strings: no enum round trip per row.
-_COLUMNS = (
-    Facility.id, Facility.code, Facility.name, Facility.type_code,
-    type_coerce(Facility.status, String).label("status"),
-    type_coerce(Facility.ownership, String).label("ownership"),
-    Facility.design_capacity, Facility.version, Facility.lon, Facility.lat,
-)
-
-
-Row = tuple[int, str, str, str, str, str, int | None, int, float, float, bool]
+Row = read.MarkerRow
 _encode = json.encoder.encode_basestring  # the C encoder; keeps Vietnamese letters as UTF-8
 
 
@@ -97,83 +88,23 @@ _FEATURE_TEXT = (
 )
 
 
-def _confidential_types(session: Session) -> list[str]:
-    return list(session.scalars(select(FacilityType.code)
-                                .where(FacilityType.confidential.is_(True))))
-
-
-def _generalised_select(codes: list[str]) -> tuple[Select, ColumnElement, ColumnElement]:
-    """The confidential facilities with the points their readers see, computed in SQL so the
-    bounding box can be applied to those points rather than to the exact ones."""
-    commune = aliased(AdminUnit)
-    province = aliased(AdminUnit)
-    stmt = (
-        select(*_COLUMNS, commune.rep_lon, commune.rep_lat, province.rep_lon, province.rep_lat)
-        .outerjoin(commune, and_(commune.edition == Edition.CURRENT,
-                                 commune.level == Level.COMMUNE,
-                                 commune.code == Facility.commune_code))
-        .outerjoin(province, and_(province.edition == Edition.CURRENT,
-                                  province.level == Level.PROVINCE,
-                                  province.code == Facility.province_code))
-        .where(Facility.type_code.in_(codes))
-    )
-    shown_lon = func.coalesce(commune.rep_lon, province.rep_lon)
-    shown_lat = func.coalesce(commune.rep_lat, province.rep_lat)
-    return stmt, shown_lon, shown_lat
-
-
-def facility_rows(session: Session, flt: FacilityFilter, user: Any, *, may_see_exact: bool,
+def facility_rows(session: Session, flt: FacilityFilter, reader: Reader, *,
                   facility_id: int | None = None) -> list[Row]:
-    """The filtered facilities in the reader's jurisdiction, as plain tuples ordered by id,
-    with the location the reader may see and whether it is generalised.
-
-    Selects only the columns a marker needs and runs them as Core statements (no ORM rows).
-    Confidential facilities with no generalised point at all are left out rather than shown
-    exactly. ``facility_id`` narrows the result to one record."""
-    conn = session.connection()
-    only = (Facility.id == facility_id,) if facility_id is not None else ()
-    if may_see_exact:
-        stmt = apply_filter(select(*_COLUMNS).where(*only), flt, user).order_by(Facility.id)
-        return [(*row, False) for row in conn.execute(stmt)]
-
-    codes = _confidential_types(session)
-    plain = apply_filter(select(*_COLUMNS).where(Facility.type_code.not_in(codes), *only),
-                         flt, user).order_by(Facility.id)
-    rows: list[Row] = [(*row, False) for row in conn.execute(plain)]
-    if not codes:
-        return rows
-    confidential, shown_lon, shown_lat = _generalised_select(codes)
-    confidential = apply_filter(confidential.where(*only), replace(flt, bbox=None), user)
-    if flt.bbox:
-        minx, miny, maxx, maxy = flt.bbox
-        confidential = confidential.where(shown_lon.between(minx, maxx),
-                                          shown_lat.between(miny, maxy))
-    for row in conn.execute(confidential):
-        *values, lon, lat, c_lon, c_lat, p_lon, p_lat = row
-        if c_lon is None and p_lon is None:
-            continue
-        shown = shown_location(
-            lon=lon, lat=lat, address=None, confidential=True, may_see_exact=False,
-            commune_point=(c_lon, c_lat) if c_lon is not None else None,
-            province_point=(p_lon, p_lat) if p_lon is not None else None,
-        )
-        rows.append((*values, shown.lon, shown.lat, shown.generalised))
-    rows.sort(key=itemgetter(0))
-    return rows
+    """The filtered facilities the reader may see, as marker tuples ordered by id, with the
+    shown location (see ``facilities.read``)."""
+    return read.marker_rows(session, reader, flt, facility_id=facility_id)
 
 
-def facility_features(session: Session, flt: FacilityFilter, user: Any, *,
-                      may_see_exact: bool, facility_id: int | None = None,
-                      ) -> list[dict[str, Any]]:
+def facility_features(session: Session, flt: FacilityFilter, reader: Reader, *,
+                      facility_id: int | None = None) -> list[dict[str, Any]]:
     """``facility_rows`` as GeoJSON feature dicts."""
-    return [_feature(*row) for row in facility_rows(
-        session, flt, user, may_see_exact=may_see_exact, facility_id=facility_id)]
+    return [_feature(*row) for row in facility_rows(session, flt, reader,
+                                                    facility_id=facility_id)]
 
 
-def features_geojson(session: Session, flt: FacilityFilter, user: Any, *,
-                     may_see_exact: bool) -> bytes:
+def features_geojson(session: Session, flt: FacilityFilter, reader: Reader) -> bytes:
     """The map data document: a compact GeoJSON FeatureCollection (no spaces, UTF-8)."""
-    rows = facility_rows(session, flt, user, may_see_exact=may_see_exact)
+    rows = facility_rows(session, flt, reader)
     words: dict[str, str] = {}  # type codes, statuses and ownerships repeat: encode once
 
     def word(value: str) -> str:
@@ -223,28 +154,18 @@ class UnitCapacity:
                 "year": self.population_year, "per10k": self.per_10k}
 
 
-def _scope_provinces(flt: FacilityFilter, user: Any) -> set[str] | None:
-    """Current province codes the figures may speak for: the filter's province and the user's
-    jurisdiction; None means the whole country."""
+def _scope_provinces(flt: FacilityFilter, reader: Reader) -> set[str] | None:
+    """Current province codes the figures may speak for: the filter's province and the
+    reader's jurisdiction; None means the whole country."""
     scope: set[str] | None = None
     if flt.province:
         scope = {flt.province}
-    if not user.is_national:
-        scope = {user.province_code} if scope is None else scope & {user.province_code}
-    return scope
+    if not reader.national:
+        scope = {reader.province_code} if scope is None else scope & {reader.province_code}
+    return scope  # type: ignore[return-value]
 
 
-def _pre2025_scope(session: Session, scope: set[str]) -> set[str]:
-    """Pre-2025 provinces inside current ones: a merged province kept one of the old codes,
-    and the registry's facilities record the old province they lie in."""
-    old = session.scalars(
-        select(Facility.old_province_code).distinct()
-        .where(Facility.province_code.in_(scope), Facility.old_province_code.is_not(None))
-    )
-    return set(scope) | set(old)
-
-
-def capacity_by_unit(session: Session, flt: FacilityFilter, user: Any, edition: Edition,
+def capacity_by_unit(session: Session, flt: FacilityFilter, reader: Reader, edition: Edition,
                      level: Level) -> dict[str, UnitCapacity]:
     """Design capacity of the filtered facilities per unit of one layer, with the unit's
     population where its census year is known.
@@ -252,20 +173,16 @@ def capacity_by_unit(session: Session, flt: FacilityFilter, user: Any, edition: 
     The bounding box is ignored (a unit's figure is about the whole unit). Units outside the
     filter's province or the reader's jurisdiction are left out: their facilities are not
     counted, so a ratio there would be wrong, and the map shows them as "no data"."""
-    column = _UNIT_COLUMN[(edition, level)]
-    stmt = apply_filter(
-        select(column, func.count(Facility.id), func.coalesce(func.sum(Facility.design_capacity),
-                                                              0))
-        .where(column.is_not(None)).group_by(column),
-        replace(flt, bbox=None), user,
-    )
-    totals = {code: (int(n), int(cap)) for code, n, cap in session.execute(stmt)}
+    totals = read.unit_totals(session, reader, flt, _UNIT_FIELD[(edition, level)])
     units = select(AdminUnit.code, AdminUnit.province_code, AdminUnit.population,
                    AdminUnit.population_year).where(AdminUnit.edition == edition,
                                                     AdminUnit.level == level)
-    scope = _scope_provinces(flt, user)
+    scope = _scope_provinces(flt, reader)
     if scope is not None:
-        allowed = scope if edition is Edition.CURRENT else _pre2025_scope(session, scope)
+        # A merged province kept one of the old codes; the old provinces inside a current
+        # one are those its facilities record.
+        allowed = scope if edition is Edition.CURRENT else \
+            set(scope) | read.old_provinces_of(session, scope)
         units = units.where(AdminUnit.province_code.in_(allowed))
     out: dict[str, UnitCapacity] = {}
     for code, _province, population, year in session.execute(units):

@@ -14,11 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry.auth.decorators import requires
 from registry.errors import RegistryError
 from registry.extensions import db
+from registry.facilities import read
 from registry.facilities import services as facilities
 from registry.facilities.forms import OWNERSHIP_LABELS, STATUS_LABELS
-from registry.facilities.models import Facility
-from registry.facilities.privacy import user_may_see_exact
-from registry.facilities.queries import FacilityFilter, count_stmt
+from registry.facilities.queries import FacilityFilter
+from registry.facilities.read import Reader
 from registry.forms import choices
 from registry.geography.models import Edition, Level
 from registry.geography.services import province_choices
@@ -99,7 +99,7 @@ def _config(name: str) -> str:
 @requires("facilities.view")
 def index():
     flt = FacilityFilter.from_args(request.args)
-    total = db.session.scalar(count_stmt(flt, current_user)) or 0
+    total = read.count(db.session, Reader.of(current_user), flt)
     locale = str(get_locale() or "vi")
     type_choices = choices((t.code, t.name(locale)) for t in facilities.facility_types(db.session))
     provinces = choices((code, name) for code, name in province_choices()
@@ -117,8 +117,7 @@ def index():
 def data():
     """The filtered facilities as compact GeoJSON; ``bbox=minLon,minLat,maxLon,maxLat``."""
     flt = FacilityFilter.from_args(request.args)
-    body = services.features_geojson(db.session, flt, current_user,
-                                     may_see_exact=user_may_see_exact(current_user))
+    body = services.features_geojson(db.session, flt, Reader.of(current_user))
     response = Response(body, mimetype="application/geo+json")
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -155,7 +154,7 @@ def capacity():
     """Design capacity per unit for the filtered facilities, per 10,000 people where known."""
     edition, level = _layer(request.args.get("edition", ""), request.args.get("level", ""))
     flt = FacilityFilter.from_args(request.args)
-    units = services.capacity_by_unit(db.session, flt, current_user, edition, level)
+    units = services.capacity_by_unit(db.session, flt, Reader.of(current_user), edition, level)
     years = sorted({u.population_year for u in units.values() if u.per_10k is not None})
     return jsonify(edition=edition.value, level=level.value, years=years,
                    units={code: u.as_json() for code, u in units.items()})
@@ -170,9 +169,10 @@ def _error(message: str, status: int, errors: dict[str, list[str]] | None = None
 def relocate(facility_id: int):
     """Move a planned facility dragged on the map; JSON in (lon, lat, version, reason), JSON
     out. The CSRF token travels in the ``X-CSRFToken`` header."""
-    facility = db.get_or_404(Facility, facility_id)
-    if not current_user.covers(facility.province_code):
-        abort(404)  # other provinces' records are not revealed
+    reader = Reader.of(current_user)
+    item = read.get(db.session, reader, facility_id) or abort(404)
+    if item.generalised:
+        abort(404)  # a confidential point the user may not see cannot be moved by them
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _error(_("Send the new location as JSON."), 422)
@@ -184,6 +184,7 @@ def relocate(facility_id: int):
                       {"location": [_("Longitude, latitude and version are required.")]})
     reason = str(payload.get("reason") or "")
     try:
+        facility = facilities.for_update(db.session, item.id)
         facilities.relocate_planned(db.session, facility, lon, lat, reason=reason,
                                     actor_id=current_user.id, expected_version=version)
         db.session.flush()
@@ -199,6 +200,5 @@ def relocate(facility_id: int):
         return _error(_("This facility was changed by someone else; reload it."), 409)
     db.session.commit()
     features = services.facility_features(
-        db.session, FacilityFilter(statuses=[facility.status]), current_user,
-        may_see_exact=user_may_see_exact(current_user), facility_id=facility.id)
+        db.session, FacilityFilter(statuses=[facility.status]), reader, facility_id=facility.id)
     return jsonify(message=_("Facility moved."), feature=features[0] if features else None)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from registry.audit.context import set_actor
 from registry.extensions import db
+from registry.facilities.read import SYSTEM
 from registry.planning import reports, services
 from registry.planning.models import Scenario
 from registry.planning.rules import Status
@@ -50,7 +51,7 @@ def check(plan_codes: tuple[str, ...], scenario_id: int | None, province: str | 
         if scenario is None:
             raise click.ClickException(f"no scenario {scenario_id}")
     try:
-        run = services.run_check(db.session, list(plan_codes) or None, as_of=as_of,
+        run = services.run_check(db.session, SYSTEM, list(plan_codes) or None, as_of=as_of,
                                  jurisdiction=province, scenario=scenario)
     except services.PlanningError as exc:
         raise click.ClickException(exc.message) from None

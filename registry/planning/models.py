@@ -101,6 +101,19 @@ class PlanRule(Audited, TimestampMixin, db.Model):
 
     plan: Mapped[MasterPlan] = relationship(back_populates="rules")
 
+    #: The current province a change belongs to, set by the service that makes it, so the
+    #: province's audit view shows it whoever made it (not a column).
+    audit_province = None
+
+    @property
+    def audit_jurisdiction(self) -> str | None:
+        if self.audit_province:
+            return self.audit_province
+        plan = self.plan
+        if plan is not None and not plan.national and len(plan.province_codes or []) == 1:
+            return str(plan.province_codes[0])
+        return None
+
     @property
     def audit_label(self) -> str:
         return self.code

@@ -38,6 +38,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from registry.cells import append_row
 from registry.models import utcnow
 from registry.planning import services
 from registry.planning.rules import RuleResult, Status
@@ -185,28 +186,28 @@ def source_text(r: RuleResult) -> str:
 
 
 def report_xlsx(run: services.CheckRun) -> bytes:
-    """One sheet with every rule result (and a summary sheet)."""
+    """One sheet with every rule result (and a summary sheet); text is never a formula."""
     wb = Workbook()
     summary = wb.active
     summary.title = "Tong hop"
-    summary.append(["Ngày kiểm tra", run.as_of.strftime("%d/%m/%Y")])
-    summary.append(["Phạm vi", run.jurisdiction or "Toàn quốc"])
+    append_row(summary, ["Ngày kiểm tra", run.as_of.strftime("%d/%m/%Y")])
+    append_row(summary, ["Phạm vi", run.jurisdiction or "Toàn quốc"])
     if run.scenario is not None:
-        summary.append(["Kịch bản", run.scenario.name])
-    summary.append([])
-    summary.append(["Kế hoạch", *[STATUS_VI[s] for s in Status]])
+        append_row(summary, ["Kịch bản", run.scenario.name])
+    append_row(summary, [])
+    append_row(summary, ["Kế hoạch", *[STATUS_VI[s] for s in Status]])
     for row, report in run.reports:
-        summary.append([row.code, *[report.counts[s] for s in Status]])
+        append_row(summary, [row.code, *[report.counts[s] for s in Status]])
     ws = wb.create_sheet("Ket qua")
     header = ["Kế hoạch", "Mã quy tắc", "Quy tắc", "Năm chỉ tiêu", "Kết quả", "Nội dung",
               "Bằng chứng", "Nguồn"]
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row, report in run.reports:
         for r in report.results:
-            ws.append([row.code, r.rule_code, r.title_vi, r.target_year, STATUS_VI[r.status],
-                       r.message_vi, "\n".join(evidence_lines(r)), source_text(r)])
+            append_row(ws, [row.code, r.rule_code, r.title_vi, r.target_year, STATUS_VI[r.status],
+                            r.message_vi, "\n".join(evidence_lines(r)), source_text(r)])
             ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=_FILLS[r.status])
     for i, width in enumerate((22, 14, 50, 10, 18, 60, 60, 50), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -268,14 +269,14 @@ def targets_template(plans: Iterable[Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "targets"
-    ws.append(TARGET_HEADER)
+    append_row(ws, TARGET_HEADER)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for plan in plans:
         for rule in plan.rules:
             for slot in services.target_slots(rule):
-                ws.append([plan.code, rule.code, slot.key, slot.unit_code or "", slot.value,
-                           rule.title_vi, rule.source_document])
+                append_row(ws, [plan.code, rule.code, slot.key, slot.unit_code or "", slot.value,
+                                rule.title_vi, rule.source_document])
     for i, width in enumerate((26, 18, 14, 10, 10, 60, 50), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     buf = io.BytesIO()

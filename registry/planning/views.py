@@ -22,10 +22,12 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from registry.auth.decorators import requires
+from registry.errors import PermissionDenied
 from registry.extensions import db
+from registry.facilities import read
 from registry.facilities import services as facility_services
 from registry.facilities.forms import STATUS_LABELS
-from registry.facilities.models import Facility
+from registry.facilities.read import Reader
 from registry.forms import choices
 from registry.geography.services import province_choices
 from registry.i18n import _
@@ -49,6 +51,10 @@ bp = Blueprint("planning", __name__, url_prefix="/planning")
 
 RESULT_CLASSES = {Status.PASS: "success", Status.FAIL: "danger",
                   Status.NOT_EVALUABLE: "secondary", Status.NOT_SET: "warning"}
+
+
+def _reader() -> Reader:
+    return Reader.of(current_user)
 
 
 def _locale() -> str:
@@ -151,7 +157,11 @@ def set_target(code: str, rule_id: int):
         return redirect(url_for(".plan", code=code))
     try:
         services.set_rule_target(db.session, rule, form.key.data, form.value.data,
-                                 unit_code=form.unit_code.data or None, reason=form.reason.data)
+                                 unit_code=form.unit_code.data or None, reason=form.reason.data,
+                                 editor_province=current_user.province_code)
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
     except services.PlanningError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -178,7 +188,8 @@ def import_targets():
     if form.validate_on_submit():
         try:
             rows = reports.read_targets(form.file.data.stream)
-            count = services.import_targets(db.session, rows, reason=form.reason.data)
+            count = services.import_targets(db.session, rows, reason=form.reason.data,
+                                            editor_province=current_user.province_code)
         except reports.TargetsFileError as exc:
             errors = exc.errors
         except services.TargetImportFailed as exc:
@@ -196,7 +207,8 @@ def import_targets():
 
 
 def _run_check(plan_code: str | None, scenario: Scenario | None, as_of: date | None):
-    return services.run_check(db.session, [plan_code] if plan_code else None, as_of=as_of,
+    return services.run_check(db.session, _reader(), [plan_code] if plan_code else None,
+                              as_of=as_of,
                               jurisdiction=current_user.province_code, scenario=scenario)
 
 
@@ -266,9 +278,7 @@ def _item_form(scenario: Scenario) -> ItemForm:
 @requires("plans.view")
 def scenario(scenario_id: int):
     scenario = _get_scenario(scenario_id)
-    facilities = db.session.scalars(
-        db.select(Facility).where(Facility.province_code == scenario.province_code,
-                                  Facility.status != "closed").order_by(Facility.name)).all()
+    facilities = services.scenario_facilities(db.session, _reader(), scenario)
     item_form = _item_form(scenario)
     item_form.lat.data = request.args.get("lat", type=float)
     item_form.lon.data = request.args.get("lon", type=float)
@@ -280,6 +290,7 @@ def scenario(scenario_id: int):
         "planning/scenario.html", scenario=scenario, item_form=item_form,
         copy_form=CopyForm(name=f"{scenario.name} (2)"), confirm_form=ConfirmForm(),
         facilities=facilities, plans=services.all_plans(db.session),
+        views=services.item_views(db.session, _reader(), scenario),
     )
 
 
@@ -293,13 +304,18 @@ def _feature(lon: float | None, lat: float | None, props: dict[str, Any]) -> dic
 def scenario_map(scenario_id: int):
     """The scenario's proposals as GeoJSON (existing facilities come from the main map)."""
     scenario = _get_scenario(scenario_id)
-    features = [
-        _feature(i.lon, i.lat, {"id": i.id, "name": i.name, "action": i.action.value,
-                                "type_code": i.type_code, "scenario": scenario.name,
-                                "scenario_id": scenario.id})
-        for i in scenario.items if i.lon is not None and i.lat is not None
-        and i.action is ItemAction.ADD
-    ]
+    views = services.item_views(db.session, _reader(), scenario)
+    features = []
+    for item in scenario.items:
+        view = views[item.id]
+        if item.action is not ItemAction.ADD or view.lon is None or view.lat is None:
+            continue
+        props = {"id": item.id, "name": item.name, "action": item.action.value,
+                 "type_code": item.type_code, "scenario": scenario.name,
+                 "scenario_id": scenario.id}
+        if view.generalised:
+            props["gen"] = True
+        features.append(_feature(view.lon, view.lat, props))
     return jsonify({"type": "FeatureCollection", "features": features})
 
 
@@ -316,7 +332,7 @@ def add_item(scenario_id: int):
     action = ItemAction(form.action.data)
     facility = None
     if action is not ItemAction.ADD and form.facility_id.data:
-        facility = db.session.get(Facility, form.facility_id.data)
+        facility = read.get(db.session, _reader(), form.facility_id.data)
     try:
         services.add_item(
             db.session, scenario, action=action, facility=facility, name=form.name.data,
@@ -398,12 +414,15 @@ def compare():
     columns = []
     if plan_code and len(scenarios) >= 2:
         province = scenarios[0].province_code
-        baseline = services.run_check(db.session, [plan_code], as_of=as_of,
-                                      jurisdiction=province)
-        columns.append((_("Registry"), baseline))
-        for s in scenarios:
-            columns.append((s.name, services.run_check(db.session, [plan_code], as_of=as_of,
-                                                       jurisdiction=province, scenario=s)))
+        try:
+            columns.append((_("Registry"), services.run_check(
+                db.session, _reader(), [plan_code], as_of=as_of, jurisdiction=province)))
+            for s in scenarios:
+                columns.append((s.name, services.run_check(
+                    db.session, _reader(), [plan_code], as_of=as_of, jurisdiction=province,
+                    scenario=s)))
+        except services.PlanningError:
+            abort(404)
     return render_template(
         "planning/compare.html", plans=plans, plan_code=plan_code, scenarios=scenarios,
         columns=columns, labels=_result_labels(), locale=_locale(),
@@ -441,7 +460,8 @@ def coverage():
     result = None
     if form.type_code.data and form.validate():
         result = services.coverage(
-            db.session, province_code=form.province.data, type_codes=[form.type_code.data],
+            db.session, _reader(), province_code=form.province.data,
+            type_codes=[form.type_code.data],
             distance_km=float(form.distance_km.data or 15), level=form.level.data,
             scenario=_form_scenario(form))
     map_data = None
@@ -466,7 +486,8 @@ def siting_view():
     if form.type_code.data and form.validate():
         try:
             result, candidates = services.suggest_sites(
-                db.session, province_code=form.province.data, type_codes=[form.type_code.data],
+                db.session, _reader(), province_code=form.province.data,
+                type_codes=[form.type_code.data],
                 distance_km=float(form.distance_km.data or 15), level=form.level.data,
                 model=form.model.data, k=int(form.k.data or 3),
                 time_limit_s=float(form.time_limit.data or 20), scenario=scenario)

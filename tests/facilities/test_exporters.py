@@ -10,6 +10,8 @@ from sqlalchemy import select
 import registry.facilities.io_views  # noqa: F401  (its routes, until create_app imports it)
 from registry.auth.permissions import Role
 from registry.facilities import exporters, importers, services
+from registry.facilities.read import FacilityRecord
+from registry.facilities.vocab import Ownership, Status
 from registry.geography.models import AdminUnit, Edition, Level
 from tests.factories import UserFactory
 
@@ -18,7 +20,7 @@ SHELTER_POINT = (106.8345, 10.9612)  # lon, lat: inside Đồng Nai, away from o
 
 
 def item(**overrides):
-    """A presented facility, as ``presenters.present`` gives it."""
+    """A facility as ``facilities.read`` gives it to a reader."""
     values = {
         "id": 1, "code": "75-GENERAL-0001", "name": "Trung tâm Bảo trợ xã hội",
         "type_code": "GENERAL", "type_name_vi": "Cơ sở trợ giúp xã hội tổng hợp",
@@ -31,10 +33,12 @@ def item(**overrides):
         "closed_on": None, "design_capacity": 1250, "capacity_by_group": {"elderly": 50},
         "residents": 340, "staff": 60, "services": "Chăm sóc, nuôi dưỡng",
         "registration_no": None, "licence_no": "12/GP", "notes": "=SUM(A1:A9)",
-        "is_demo": False, "version": 1, "updated_at": None,
+        "is_demo": False, "version": 1, "updated_at": None, "confidential_type": False,
     }
     values.update(overrides)
-    return values
+    values["ownership"] = Ownership(values["ownership"])
+    values["status"] = Status(values["status"])
+    return FacilityRecord(**values)
 
 
 def test_csv_is_utf8_with_bom_and_uses_the_template_columns():

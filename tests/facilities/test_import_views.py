@@ -11,7 +11,7 @@ import registry.facilities.io_views  # noqa: F401  (its routes, until create_app
 from registry.audit.models import AuditEvent
 from registry.audit.services import history_for
 from registry.auth.permissions import Role
-from registry.facilities import importers, services
+from registry.facilities import imports, services
 from registry.facilities.models import Facility
 from tests.conftest import csrf_token_from
 from tests.facilities.test_importers import (
@@ -267,7 +267,7 @@ def test_template_has_the_vietnamese_columns(client, admin, db_session, types, f
     response = client.get(f"/facilities/import/template.{fmt}")
     assert response.status_code == 200
     assert f"mau-nhap-co-so-tgxh.{fmt}" in response.headers["Content-Disposition"]
-    headers = [c.header for c in importers.COLUMNS]
+    headers = [c.header for c in imports.COLUMNS]
     if fmt == "csv":
         assert response.data.startswith(b"\xef\xbb\xbf")
         assert response.data.decode("utf-8-sig").strip().split(",") == headers

@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 import registry.facilities.io_views  # noqa: F401  (its routes, until create_app imports it)
 from registry.audit.models import AuditEvent
 from registry.audit.services import history_for
-from registry.facilities import importers, services
+from registry.facilities import imports, services
+from registry.facilities.imports import parsing
 from registry.facilities.models import Facility, LocationSource, Ownership, Status
 from registry.geo import to_shapely
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.i18n import _l
 from tests.facilities.conftest import BUON_MA_THUOT
 
-HEADERS = [c.header for c in importers.COLUMNS]
+HEADERS = [c.header for c in imports.COLUMNS]
 WORDS = ("Hoa Sen", "Bình An", "Tân Phong", "Long Bình", "Phước Tân", "Trảng Dài", "Hố Nai",
          "Tam Hiệp", "An Bình", "Bửu Long", "Thống Nhất", "Quang Vinh", "Tân Mai", "Hiệp Hòa")
 
@@ -77,10 +78,10 @@ def full_row(facility, **changes):
     row = {
         "Mã cơ sở": facility.code, "Tên cơ sở": facility.name,
         "Loại hình (mã)": facility.type_code,
-        "Loại hình sở hữu": importers.OWNERSHIP_VALUES[facility.ownership],
+        "Loại hình sở hữu": imports.OWNERSHIP_VALUES[facility.ownership],
         "Cơ quan quản lý": facility.managing_body, "Mã tỉnh": facility.province_code,
         "Địa chỉ": facility.address, "Vĩ độ": facility.lat, "Kinh độ": facility.lon,
-        "Trạng thái": importers.STATUS_VALUES[facility.status],
+        "Trạng thái": imports.STATUS_VALUES[facility.status],
         "Ngày hoạt động": facility.opened_on.strftime("%d/%m/%Y") if facility.opened_on
         else None,
         "Công suất thiết kế": facility.design_capacity,
@@ -133,7 +134,7 @@ def counts(session):
 
 
 def plan_for(session, data, fmt, user=None):
-    return importers.validate(session, importers.read_file(data, fmt), user=user or National())
+    return imports.validate(session, imports.read_file(data, fmt), user=user or National())
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def plan_for(session, data, fmt, user=None):
 @pytest.mark.parametrize("bom", [True, False])
 def test_csv_with_and_without_bom_is_read(bom):
     rows = [{"Tên cơ sở": "Mái ấm Hoa Sen", "Mã tỉnh": "75", "Vĩ độ": "10,95"}]
-    source = importers.read_file(csv_bytes(rows, bom=bom), "csv")
+    source = imports.read_file(csv_bytes(rows, bom=bom), "csv")
     assert source.headers["name"] == "Tên cơ sở"  # the BOM is not part of the first header
     assert [(r.number, r.values["name"], r.values["lat"]) for r in source.rows] == [
         (2, "Mái ấm Hoa Sen", "10,95")]
@@ -150,14 +151,14 @@ def test_csv_with_and_without_bom_is_read(bom):
 
 def test_semicolon_csv_and_english_headers_are_read():
     data = "name;type_code;Latitude;Longitude;province code\nA;GENERAL;10.9;106.8;75\n"
-    source = importers.read_file(data.encode(), "csv")
+    source = imports.read_file(data.encode(), "csv")
     assert source.rows[0].values == {"name": "A", "type_code": "GENERAL", "lat": "10.9",
                                      "lon": "106.8", "province_code": "75"}
 
 
 def test_blank_lines_are_skipped_but_keep_their_number():
     data = "Tên cơ sở,Mã tỉnh\nA,75\n,\nB,75\n".encode()
-    assert [r.number for r in importers.read_file(data, "csv").rows] == [2, 4]
+    assert [r.number for r in imports.read_file(data, "csv").rows] == [2, 4]
 
 
 @pytest.mark.parametrize(("filename", "data", "fmt"), [
@@ -173,9 +174,9 @@ def test_blank_lines_are_skipped_but_keep_their_number():
 ])
 def test_wrong_extension_or_content_is_refused(filename, data, fmt):
     def read():
-        return importers.read_file(data, importers.detect_format(filename))
+        return imports.read_file(data, imports.detect_format(filename))
 
-    with pytest.raises(importers.UploadRejected):
+    with pytest.raises(imports.UploadRejected):
         read()
 
 
@@ -185,8 +186,8 @@ def test_zip_that_is_not_a_workbook_is_refused():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "xin chào")
-    with pytest.raises(importers.UploadRejected):
-        importers.read_file(buffer.getvalue(), "xlsx")
+    with pytest.raises(imports.UploadRejected):
+        imports.read_file(buffer.getvalue(), "xlsx")
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -194,23 +195,23 @@ def test_zip_that_is_not_a_workbook_is_refused():
     ("", None), (None, None),
 ])
 def test_whole_numbers_accept_thousands_separators(value, expected):
-    assert importers._int(value) == expected
+    assert parsing.parse_int(value) == expected
 
 
 @pytest.mark.parametrize("value", ["-1", "1,5", 2.5, "mười", True])
 def test_bad_whole_numbers_are_refused(value):
-    with pytest.raises(importers.CellError):
-        importers._int(value)
+    with pytest.raises(imports.CellError):
+        parsing.parse_int(value)
 
 
 def test_dates_and_decimal_commas():
-    assert importers._date("05/01/2020") == date(2020, 1, 5)
-    assert importers._date("2020-01-05") == date(2020, 1, 5)
-    assert importers._float("10,95", 90) == 10.95
-    with pytest.raises(importers.CellError):
-        importers._date("2020/31/12")
-    with pytest.raises(importers.CellError):
-        importers._float("95", 90)
+    assert parsing.parse_date("05/01/2020") == date(2020, 1, 5)
+    assert parsing.parse_date("2020-01-05") == date(2020, 1, 5)
+    assert parsing.parse_float("10,95", 90) == 10.95
+    with pytest.raises(imports.CellError):
+        parsing.parse_date("2020/31/12")
+    with pytest.raises(imports.CellError):
+        parsing.parse_float("95", 90)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -343,8 +344,8 @@ def test_apply_creates_and_updates_through_the_services(db_session, types, make_
     assert plan.ok, plan.errors
     assert (plan.creates, plan.updates) == (2, 1)
 
-    created, updated = importers.apply(db_session, plan, actor_id=None,
-                                       reason="Nhập từ tệp ds.csv")
+    created, updated = imports.apply(db_session, plan, actor_id=None,
+                                     reason="Nhập từ tệp ds.csv")
 
     assert (created, updated) == (2, 1)
     new = db_session.scalars(select(Facility).where(Facility.id != facility.id)
@@ -368,8 +369,8 @@ def test_apply_refuses_a_facility_changed_since_the_preview(db_session, types, m
     seen = plan.versions()
     services.update_facility(db_session, facility, _with(facility, staff=30),
                              expected_version=facility.version, actor_id=None)
-    with pytest.raises(importers.ImportFailed) as failed:
-        importers.apply(db_session, plan, actor_id=None, reason="x", expected_versions=seen)
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.apply(db_session, plan, actor_id=None, reason="x", expected_versions=seen)
     assert [(p.row, p.field) for p in failed.value.problems] == [(2, "code")]
     db_session.refresh(facility)
     assert facility.staff == 30
@@ -386,15 +387,15 @@ def _with(facility, **changes):
 
 
 def test_upload_store_uses_opaque_tokens_and_forgets_old_files(tmp_path):
-    store = importers.UploadStore(tmp_path, max_age_s=60)
+    store = imports.UploadStore(tmp_path, max_age_s=60)
     token = store.save(b"abc")
     assert store.load(token) == b"abc"
     assert [p.name for p in (tmp_path / "imports").iterdir()] == [f"{token}.upload"]
     for forged in ("../../etc/passwd", token.upper(), token + "x", "", None):
         assert store.load(forged) is None
-    plan = importers.ImportPlan("csv", {})
+    plan = imports.ImportPlan("csv", {})
     store.save_preview(token, plan)
-    assert store.load_preview(token) == importers.Preview({}, 0)
+    assert store.load_preview(token) == imports.Preview({}, 0)
 
     old = store.save(b"old")
     stale = time.time() - 120

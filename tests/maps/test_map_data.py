@@ -14,6 +14,7 @@ from registry.audit.services import history_for
 from registry.auth.permissions import Role
 from registry.facilities import services
 from registry.facilities.models import Ownership, Status
+from registry.facilities.read import Reader
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.maps import services as maps
 from tests.conftest import csrf_token_from
@@ -107,11 +108,10 @@ def test_data_is_compact_geojson_of_the_filtered_facilities(client, auth, db_ses
 def test_fast_text_and_feature_dicts_are_the_same_document(db_session, network, exact):
     from registry.facilities.queries import FacilityFilter
 
-    user = UserFactory(role=Role.ADMIN, province_code=None)
+    reader = Reader(province_code=None, may_see_exact=exact)
     flt = FacilityFilter()
-    text = maps.features_geojson(db_session, flt, user, may_see_exact=exact)
-    dicts = maps.feature_collection(maps.facility_features(db_session, flt, user,
-                                                           may_see_exact=exact))
+    text = maps.features_geojson(db_session, flt, reader)
+    dicts = maps.feature_collection(maps.facility_features(db_session, flt, reader))
     assert json.loads(text) == json.loads(dicts)
     assert len(json.loads(text)["features"]) == 5
 
@@ -157,16 +157,16 @@ def test_confidential_location_is_exact_for_a_licensing_officer(client, auth, db
 
 
 def test_generalisation_falls_back_to_the_province_point(db_session, network):
-    """The rule of ``privacy.shown_location``: commune point, else province point, never the
-    exact one (here the commune is unknown)."""
+    """The rule of ``facilities.read``: commune point, else province point, never the exact
+    one (here the commune is unknown)."""
     shelter = network["shelter"]
     shelter.commune_code = None
     db_session.flush()
     viewer = UserFactory(role=Role.VIEWER, province_code="75")
     from registry.facilities.queries import FacilityFilter
 
-    [feature] = maps.facility_features(db_session, FacilityFilter(types=["SHELTER"]), viewer,
-                                       may_see_exact=False)
+    [feature] = maps.facility_features(db_session, FacilityFilter(types=["SHELTER"]),
+                                       Reader.of(viewer))
     province = db_session.execute(select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
         AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.PROVINCE,
         AdminUnit.code == "75")).one()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from registry.planning import rules
 from registry.planning.coverage import GEOD
-from registry.planning.plan_schema import Plan, load_plans, parse_plan
+from registry.planning.plan_schema import KIND_PARAMS, Plan, load_plans, parse_plan
 from registry.planning.rules import (
     CheckContext,
     FacilityFact,
@@ -571,3 +574,20 @@ def test_dak_lak_centres_and_shelters(shipped: dict[str, Plan]) -> None:
     assert report.result("DL-06").status == Status.FAIL
     assert report.result("DL-07").status == Status.NOT_EVALUABLE
     assert report.result("DL-08").status == Status.NOT_EVALUABLE
+
+
+def test_every_plan_kind_has_one_registered_evaluator() -> None:
+    assert set(rules.KINDS) == set(KIND_PARAMS)
+
+
+@pytest.mark.parametrize("module", sorted(Path(rules.__file__).parent.glob("*.py")),
+                         ids=lambda p: p.name)
+def test_rule_package_imports_neither_flask_nor_the_database(module: Path) -> None:
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    forbidden = {"flask", "flask_sqlalchemy", "sqlalchemy", "geoalchemy2", "registry.extensions"}
+    assert not {m for m in imported if m.split(".")[0] in forbidden or m in forbidden}

@@ -12,6 +12,7 @@ from registry.auth.permissions import Role
 from registry.facilities import services as facility_services
 from registry.facilities.models import Facility, Ownership
 from registry.facilities.models import Status as FacilityStatus
+from registry.facilities.read import SYSTEM
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.planning import rules, services
 from registry.planning.models import ItemAction, MasterPlan, PlanRule
@@ -47,7 +48,7 @@ def register(db_session, name, type_code, point, *, status=FacilityStatus.OPERAT
 
 
 def dn_check(db_session, scenario=None, as_of=None):
-    run = services.run_check(db_session, [DN_PLAN], as_of=as_of, jurisdiction="75",
+    run = services.run_check(db_session, SYSTEM, [DN_PLAN], as_of=as_of, jurisdiction="75",
                              scenario=scenario)
     return run.reports[0][1]
 
@@ -55,7 +56,7 @@ def dn_check(db_session, scenario=None, as_of=None):
 def test_load_is_idempotent_and_keeps_entered_targets(db_session, plans):
     rule = next(r for r in plans["QD-1520-LDTBXH-2015"].rules if r.code == "1520-TOTAL")
     services.set_rule_target(db_session, rule, "unit_min", 12, unit_code="75",
-                             reason="Phụ lục QĐ 1520")
+                             reason="Phụ lục QĐ 1520", editor_province=None)
     again = services.load_plans(db_session)
     assert again["plans_created"] == 0
     assert again["rules_created"] == 0
@@ -66,7 +67,8 @@ def test_load_is_idempotent_and_keeps_entered_targets(db_session, plans):
 
 def test_target_edit_is_audited_with_reason(db_session, plans):
     rule = next(r for r in plans["QD-1520-LDTBXH-2015"].rules if r.code == "1520-CAPACITY")
-    services.set_rule_target(db_session, rule, "min", 500, reason="Nhập từ phụ lục")
+    services.set_rule_target(db_session, rule, "min", 500, reason="Nhập từ phụ lục",
+                             editor_province=None)
     event = db_session.scalars(select(AuditEvent).where(
         AuditEvent.entity_type == "plan_rules", AuditEvent.entity_id == str(rule.id),
         AuditEvent.action == "update")).one()
@@ -77,15 +79,17 @@ def test_target_edit_is_audited_with_reason(db_session, plans):
 def test_target_edit_needs_reason_and_an_existing_slot(db_session, plans):
     rule = next(r for r in plans["QD-1520-LDTBXH-2015"].rules if r.code == "1520-TOTAL")
     with pytest.raises(services.PlanningError):
-        services.set_rule_target(db_session, rule, "unit_min", 3, unit_code="75", reason=" ")
+        services.set_rule_target(db_session, rule, "unit_min", 3, unit_code="75", reason=" ",
+                                 editor_province=None)
     with pytest.raises(services.PlanningError):
-        services.set_rule_target(db_session, rule, "unit_min", 3, unit_code="01", reason="x")
+        services.set_rule_target(db_session, rule, "unit_min", 3, unit_code="01", reason="x",
+                                 editor_province=None)
 
 
 def test_missing_targets_report_not_set(db_session, plans, district_points):
     register(db_session, "Trung tâm Bảo trợ xã hội Đồng Nai", "GENERAL", district_points["731"],
              capacity=200)
-    run = services.run_check(db_session, ["QD-1520-LDTBXH-2015"], as_of=None,
+    run = services.run_check(db_session, SYSTEM, ["QD-1520-LDTBXH-2015"], as_of=None,
                              jurisdiction="75")
     report = run.reports[0][1]
     assert {r.status for r in report.results} == {Status.NOT_SET}
@@ -108,7 +112,7 @@ def test_no_rule_passes_on_missing_data(db_session, plans):
                 assert r.status != Status.PASS, (row.code, r.rule_code, r.message_en)
     assert checked > 30
     # A rule with an empty target stays NOT_SET even when the registry holds facilities.
-    ctx = services.build_context(db_session, as_of=date.today(), jurisdiction="75")
+    ctx = services.build_context(db_session, SYSTEM, as_of=date.today(), jurisdiction="75")
     for r in rules.evaluate(services.plan_from_row(plans["QD-1520-LDTBXH-2015"]), ctx).results:
         assert r.status == Status.NOT_SET
 
@@ -199,13 +203,14 @@ def test_capacity_change_and_closure_in_scenario_and_adoption(db_session, plans,
     services.add_item(db_session, scenario, action=ItemAction.CAPACITY, facility=fac,
                       design_capacity=150)
     facts = services.apply_scenario(
-        services.facility_facts(db_session, as_of=date.today(), province_codes=["75"]),
+        services.facility_facts(db_session, SYSTEM, as_of=date.today(), province_codes=["75"]),
         scenario)
     assert next(f for f in facts if f.id == fac.id).design_capacity == 150
     copy = services.copy_scenario(db_session, scenario, name="Đóng", actor_id=None)
     services.add_item(db_session, copy, action=ItemAction.CLOSE, facility=fac)
     facts = services.apply_scenario(
-        services.facility_facts(db_session, as_of=date.today(), province_codes=["75"]), copy)
+        services.facility_facts(db_session, SYSTEM, as_of=date.today(), province_codes=["75"]),
+        copy)
     assert rules.effective_status(next(f for f in facts if f.id == fac.id),
                                   date.today()) == "closed"
     services.adopt_scenario(db_session, scenario, actor_id=None)
@@ -228,22 +233,24 @@ def test_import_targets_is_all_or_nothing(db_session, plans):
     good = services.TargetRow(2, "QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", "75", 20)
     bad = services.TargetRow(3, "QD-1520-LDTBXH-2015", "1520-TOTAL", "min", None, 5)
     with pytest.raises(services.TargetImportFailed) as exc:
-        services.import_targets(db_session, [good, bad], reason="Nhập phụ lục")
+        services.import_targets(db_session, [good, bad], reason="Nhập phụ lục",
+                                editor_province=None)
     assert exc.value.errors[0][0] == 3
     rule = db_session.scalars(select(PlanRule).where(PlanRule.code == "1520-TOTAL")).one()
     assert services.effective_params(rule)["unit_min"]["75"] is None
-    assert services.import_targets(db_session, [good], reason="Nhập phụ lục") == 1
+    assert services.import_targets(db_session, [good], reason="Nhập phụ lục",
+                                   editor_province=None) == 1
     assert services.effective_params(rule)["unit_min"]["75"] == 20
 
 
 def test_coverage_counts_units_where_population_is_unknown(db_session, plans, district_points):
     register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
              district_points["731"])
-    run = services.coverage(db_session, province_code="75", type_codes=["DRUG_COMMUNITY"],
+    run = services.coverage(db_session, SYSTEM, province_code="75", type_codes=["DRUG_COMMUNITY"],
                             distance_km=10, level="commune")
     assert run.analysis.total.units_covered >= 1
     assert run.analysis.total.basis == "units"
-    district_run = services.coverage(db_session, province_code="75",
+    district_run = services.coverage(db_session, SYSTEM, province_code="75",
                                      type_codes=["DRUG_COMMUNITY"], distance_km=10,
                                      level="district")
     assert "731" in {p.code for p in district_run.analysis.points if p.covered}
@@ -253,7 +260,7 @@ def test_siting_suggests_sites_that_add_coverage(db_session, plans, district_poi
     register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
              district_points["731"])
     result, candidates = services.suggest_sites(
-        db_session, province_code="75", type_codes=["DRUG_COMMUNITY"], distance_km=15,
+        db_session, SYSTEM, province_code="75", type_codes=["DRUG_COMMUNITY"], distance_km=15,
         level="district", model="mclp", k=2, time_limit_s=20)
     assert len(result.chosen) == 2
     assert result.covered_after > result.covered_before

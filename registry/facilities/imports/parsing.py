@@ -1,0 +1,217 @@
+"""Reading cells: raw values into typed ones (numbers, dates, codes, vocabulary).
+
+Each ``parse_*`` takes what a reader found in a cell (text, or a number or date an XLSX holds)
+and returns the typed value, None for a blank cell, or raises ``CellError``; the validation
+then reports ``CELL_MESSAGES[column.kind]`` at that cell. Numbers accept Vietnamese (1.200)
+and English (1,200) thousands separators, coordinates a decimal comma, dates dd/mm/yyyy and
+ISO; types, ownership and status accept the spellings in ``Vocabulary``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.cells import unguard
+from registry.facilities.imports.columns import (
+    OWNERSHIP_ALIASES,
+    OWNERSHIP_VALUES,
+    STATUS_ALIASES,
+    STATUS_VALUES,
+    Column,
+    match_key,
+)
+from registry.facilities.models import FacilityType
+from registry.facilities.vocab import Ownership, Status
+from registry.i18n import _l
+
+TRUE_VALUES = {"1", "true", "yes", "x", "co", "dung"}
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class CellError(ValueError):
+    pass
+
+
+_GROUPED_INT = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
+
+
+def parse_text(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number typed into a text column (a licence number)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    # An export put an apostrophe in front of a formula-like value: take it off again.
+    return unguard(str(value).strip())
+
+
+def parse_int(value: Any) -> int | None:
+    """Whole numbers, with Vietnamese (1.200) or English (1,200) thousands separators."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError
+        number = int(value)
+    else:
+        text = str(value).strip().replace("\u00a0", " ")
+        if _GROUPED_INT.fullmatch(text):
+            text = re.sub(r"[.,\s]", "", text)
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise CellError
+        number = int(text)
+    if number < 0:
+        raise CellError
+    return number
+
+
+def parse_float(value: Any, limit: float) -> float | None:
+    """Decimal degrees, with a decimal point or a decimal comma."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError from None
+    if not math.isfinite(number) or abs(number) > limit:
+        raise CellError
+    return number
+
+
+def parse_date(value: Any) -> date | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise CellError
+
+
+def parse_province(value: Any) -> str | None:
+    text = parse_text(value)
+    if text is None:
+        return None
+    if text.isdigit() and len(text) <= 2:
+        return text.zfill(2)
+    raise CellError
+
+
+@dataclass
+class Vocabulary:
+    """Accepted spellings of types, ownership and status, built once per file."""
+
+    types: dict[str, str]
+    ownership: dict[str, Ownership]
+    status: dict[str, Status]
+    # Held so they stay in the session's (weak) identity map: services.check then finds
+    # each row's type without a query.
+    loaded: list[FacilityType]
+
+    @classmethod
+    def load(cls, session: Session) -> Vocabulary:
+        from registry.facilities.forms import OWNERSHIP_LABELS, STATUS_LABELS
+
+        types: dict[str, str] = {}
+        loaded = list(session.scalars(select(FacilityType)))
+        for ftype in loaded:
+            for spelling in (ftype.code, ftype.name_vi, ftype.name_en):
+                types.setdefault(match_key(spelling), ftype.code)
+        ownership = {match_key(k): v for k, v in OWNERSHIP_ALIASES.items()}
+        status = {match_key(k): v for k, v in STATUS_ALIASES.items()}
+        for enum_value, text in OWNERSHIP_VALUES.items():
+            ownership[match_key(text)] = enum_value
+            ownership[match_key(enum_value.value)] = enum_value
+        for enum_value, text in STATUS_VALUES.items():
+            status[match_key(text)] = enum_value
+            status[match_key(enum_value.value)] = enum_value
+        # The interface's own labels, in both languages, are accepted too.
+        for enum_value, label in OWNERSHIP_LABELS.items():
+            ownership.setdefault(match_key(_in_locale(label, "vi")), enum_value)
+            ownership.setdefault(match_key(_in_locale(label, "en")), enum_value)
+        for enum_value, label in STATUS_LABELS.items():
+            status.setdefault(match_key(_in_locale(label, "vi")), enum_value)
+            status.setdefault(match_key(_in_locale(label, "en")), enum_value)
+        return cls(types, ownership, status, loaded)
+
+
+def _in_locale(label: Any, locale: str) -> str:
+    from flask import has_app_context
+    from flask_babel import force_locale
+
+    if not has_app_context():
+        return str(label)
+    with force_locale(locale):
+        return str(label)
+
+
+def parse_cell(column: Column, raw: Any, vocabulary: Vocabulary) -> Any:
+    """The typed value of one cell; ``CellError`` when it cannot be read as its column's kind."""
+    kind = column.kind
+    if kind in ("text", "code", "ignored"):
+        return parse_text(raw)
+    if kind == "int":
+        return parse_int(raw)
+    if kind == "lat":
+        return parse_float(raw, 90)
+    if kind == "lon":
+        return parse_float(raw, 180)
+    if kind == "date":
+        return parse_date(raw)
+    if kind == "province":
+        return parse_province(raw)
+    if kind == "flag":
+        return not is_blank(raw) and (raw is True or match_key(raw) in TRUE_VALUES)
+    text = parse_text(raw)
+    if text is None:
+        return None
+    if kind == "type":
+        # An unknown type is left for services.check to report.
+        return vocabulary.types.get(match_key(text), text.upper())
+    lookup: dict[str, Any] = (vocabulary.ownership if kind == "ownership"
+                              else vocabulary.status)
+    if match_key(text) not in lookup:
+        raise CellError
+    return lookup[match_key(text)]
+
+
+CELL_MESSAGES = {
+    "int": _l("Enter a whole number, 0 or more."),
+    "lat": _l("Enter the latitude in decimal degrees (e.g. 10.95)."),
+    "lon": _l("Enter the longitude in decimal degrees (e.g. 106.82)."),
+    "date": _l("Enter the date as dd/mm/yyyy."),
+    "province": _l("Enter the two-digit province code (e.g. 75)."),
+    "ownership": _l("Enter “công lập” (public) or “ngoài công lập” (non-public)."),
+    "status": _l("Unknown status."),
+}

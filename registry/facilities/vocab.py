@@ -1,0 +1,44 @@
+"""The facility vocabularies every module may name: categories, ownership, status, how a
+location was entered. Plain enums, no database: planning, licensing, investment and the API
+import these instead of the models."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """Function categories: Decree 103/2017 Art. 5 plus the kinds the plans count separately."""
+
+    ELDERLY = "elderly"
+    CHILDREN = "children"
+    DISABILITY = "disability"
+    MENTAL_HEALTH = "mental_health"
+    GENERAL = "general"
+    SOCIAL_WORK = "social_work"
+    DRUG_REHAB = "drug_rehab"
+    COUNSELLING = "counselling"
+    SHELTER = "shelter"
+    VICTIM_SUPPORT = "victim_support"
+    OTHER = "other"
+
+
+class Ownership(StrEnum):
+    PUBLIC = "public"
+    NON_PUBLIC = "non_public"
+
+
+class Status(StrEnum):
+    PLANNED = "planned"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class LocationSource(StrEnum):
+    MAP = "map"
+    LATLON = "latlon"
+    VN2000 = "vn2000"
+    UNIT_POINT = "unit_point"
+    IMPORT = "import"
