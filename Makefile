@@ -59,6 +59,7 @@ e2e-deps: ## Chromium for the browser tests (Debian package; root installs it)
 test: install e2e-deps ## lint, module boundaries, translation check and the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python scripts/i18n_check.py
 	$(BIN)/python -m pytest -p no:cacheprovider
 

@@ -38,8 +38,22 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # A logged-in session ends after this many minutes without a request (None: never).
+    SESSION_IDLE_MINUTES: int | None = 30
+
+    # Login throttling (Flask-Limiter). Use a shared store (e.g. "redis://host:6379") when
+    # more than one worker process serves the site: memory is per process.
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_THROTTLE_ENABLED = True
+    # Failed logins per client address, several windows (Flask-Limiter notation).
+    LOGIN_IP_LIMIT = "10 per minute; 50 per hour; 200 per day"
+    # Per submitted username, known or not: this many failures are free, then every further
+    # failure doubles the wait before the next attempt, from BASE up to MAX seconds; the
+    # count is forgotten RESET seconds after the first failure, or at a successful login.
+    LOGIN_BACKOFF_FREE_FAILURES = 5
+    LOGIN_BACKOFF_BASE_SECONDS = 5
+    LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+    LOGIN_BACKOFF_RESET_SECONDS = 24 * 3600
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
@@ -63,6 +77,8 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = True
+    # The suite logs in hundreds of times from one address; the throttling tests turn it on.
+    LOGIN_THROTTLE_ENABLED = False
 
 
 class ProductionConfig(Config):

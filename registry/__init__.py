@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask
 
 from registry import database
-from registry.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from registry.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from registry.http import BoundedIntConverter
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -26,6 +27,7 @@ def create_app(
         instance_path=os.environ.get("REGISTRY_INSTANCE_PATH")
         or str(Path(__file__).resolve().parent.parent / "instance"),
     )
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule: ids fit INT
     app.config.from_object(config_object)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
@@ -81,6 +83,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n._l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
+    limiter.init_app(app)
+    from registry.auth import sessions as auth_sessions
+
+    auth_sessions.init_app(app)
     audit_listeners.install(db)
 
 
@@ -97,18 +103,22 @@ def _reset_request_caches() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import registry.facilities.io_views  # noqa: F401  (import/export routes on facilities' bp)
+    # Each package defines its blueprint in its __init__; the route modules attach to it.
     from registry.admin import bp as admin_bp
-    from registry.admin import views as admin_views  # noqa: F401  (attaches its routes to bp)
+    from registry.admin import views as admin_views  # noqa: F401
     from registry.audit import bp as audit_bp
     from registry.audit import views as audit_views  # noqa: F401
     from registry.auth.views import bp as auth_bp
-    from registry.facilities.views import bp as facilities_bp
+    from registry.facilities import bp as facilities_bp
+    from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp
     from registry.geography import views as geography_views  # noqa: F401
     from registry.main import bp as main_bp
+    from registry.main import views as main_views  # noqa: F401
     from registry.maps import bp as maps_bp
-    from registry.planning.views import bp as planning_bp
+    from registry.maps import views as maps_views  # noqa: F401
+    from registry.planning import bp as planning_bp
+    from registry.planning import views as planning_views  # noqa: F401
 
     for bp in (main_bp, auth_bp, admin_bp, audit_bp, facilities_bp, geography_bp, maps_bp,
                planning_bp):
@@ -130,7 +140,7 @@ def register_errors(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
+    def _headers(response):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

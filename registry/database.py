@@ -22,7 +22,7 @@ def sqlite_dbapi() -> Any:
 
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
-    import pysqlite3.dbapi2 as pysqlite  # type: ignore[import-untyped]
+    import pysqlite3.dbapi2 as pysqlite
 
     return pysqlite
 

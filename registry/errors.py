@@ -36,14 +36,14 @@ def _wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def handle_http(exc: HTTPException):
         code = exc.code or 500
         if _wants_json():
             return jsonify(error=exc.name, status=code, detail=exc.description), code
         template = f"errors/{code}.html" if code in (400, 403, 404, 413) else "errors/generic.html"
         return render_template(template, error=exc), code
 
-    def handle_500(exc: Exception):  # type: ignore[no-untyped-def]
+    def handle_500(exc: Exception):
         app.logger.exception("Unhandled error")
         if _wants_json():
             return jsonify(error="Internal Server Error", status=500), 500

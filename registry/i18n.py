@@ -17,5 +17,5 @@ def select_locale() -> str:
     if has_request_context():
         for chosen in (session.get("lang"), request.args.get("lang")):
             if chosen in languages:
-                return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+                return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, url_for
 from flask_babel import get_locale
@@ -49,18 +50,19 @@ def init_app(app: Flask) -> None:
     from registry.auth.forms import ROLE_LABELS
     from registry.i18n import _
 
-    def role_label(role: object) -> str:
+    def role_label(role: Any) -> str:
         return str(ROLE_LABELS.get(role, role))
-
-    def jurisdiction_label(code: str | None) -> str:
-        if code is None:
-            return _("National")
-        from registry.geography.services import province_choices
-
-        return dict(province_choices()).get(code, code)
 
     @app.context_processor
     def _helpers() -> dict[str, object]:
+        # Province names read here, before rendering: templates run no queries.
+        from registry.geography.services import province_choices
+
+        names = dict(province_choices())
+
+        def jurisdiction_label(code: str | None) -> str:
+            return _("National") if code is None else names.get(code, code)
+
         return {
             "nav_items": nav_items,
             "role_label": role_label,

@@ -1,7 +1,22 @@
+import pytest
+
 from registry import create_app
+from registry.auth.permissions import Role
+from tests.factories import UserFactory
 
 
-def test_healthz_reports_engine_spatial_version_and_head(client):
+def test_healthz_tells_the_anonymous_only_that_the_service_is_up(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.PLANNER])
+def test_healthz_tells_other_users_only_that_the_service_is_up(client, auth, db_session, role):
+    auth.login(UserFactory(role=role))
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_healthz_reports_engine_spatial_version_and_head_to_an_admin(client, auth, db_session):
+    auth.login(UserFactory(role=Role.ADMIN))
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["dialect"] in {"sqlite", "postgresql"}

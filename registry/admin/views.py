@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from registry.admin import bp
-from registry.auth import services
+from registry.audit import services as audit
+from registry.auth import services, sessions
 from registry.auth.decorators import requires
 from registry.auth.forms import ROLE_LABELS, UserForm
 from registry.auth.models import User
@@ -86,6 +87,9 @@ def edit_user(user_id: int):
             getattr(form, exc.field or "role").errors.append(exc.message)
         else:
             db.session.commit()
+            if user.id == current_user.id:
+                sessions.start(user)  # an admin editing themselves keeps this session
             flash(_("User saved."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           history=audit.history_for(db.session, "users", user.id))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from registry.audit import context
@@ -121,7 +121,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             "occurred_at": now,
             "actor_id": actor_id,
             "actor_label": actor_label,
-            "entity_type": obj.__tablename__,
+            "entity_type": getattr(obj, "__tablename__", type(obj).__name__),
             "entity_id": _identity(obj),
             "entity_label": _label(obj),
             "action": action,
@@ -131,7 +131,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         }
         for obj, action, changes in rows
     ]
-    session.connection().execute(AuditEvent.__table__.insert(), values)
+    session.connection().execute(insert(AuditEvent), values)
 
 
 def _clear(session: Session, *args: Any) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from registry.audit.models import AuditEvent
 
 
-def history_stmt(entity_type: str, entity_id: str | int) -> Select[tuple[AuditEvent]]:
+def history_stmt(entity_type: str, entity_id: str | int) -> Select:
     """Events of one entity, newest first."""
     return (
         select(AuditEvent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from registry.audit import bp, services
+from registry.audit import bp
 from registry.audit.services import recent_events
 from registry.auth.decorators import requires
 from registry.extensions import db
@@ -27,10 +27,7 @@ ACTION_LABELS = {"insert": _l("Created"), "update": _l("Changed"), "delete": _l(
 
 @bp.app_context_processor
 def _audit_helpers() -> dict[str, object]:
-    def history_for(entity_type: str, entity_id: object) -> list:
-        return services.history_for(db.session, entity_type, str(entity_id))
-
     def audit_action_label(action: str) -> str:
         return str(ACTION_LABELS.get(action, action))
 
-    return {"history_for": history_for, "audit_action_label": audit_action_label}
+    return {"audit_action_label": audit_action_label}

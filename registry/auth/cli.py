@@ -49,6 +49,7 @@ def set_role(username: str, role: str) -> None:
     set_actor(db.session, "cli")
     user = _get(username)
     user.role = Role(role)
+    services.end_sessions(db.session, user)
     db.session.commit()
     click.echo(f"{username} is now {role}")
 
@@ -58,7 +59,9 @@ def set_role(username: str, role: str) -> None:
 def disable(username: str) -> None:
     """Disable a user (they can no longer log in)."""
     set_actor(db.session, "cli")
-    _get(username).active = False
+    user = _get(username)
+    user.active = False
+    services.end_sessions(db.session, user)
     db.session.commit()
     click.echo(f"{username} disabled")
 

@@ -1,9 +1,12 @@
-"""Account operations: create, authenticate with throttling, change roles and passwords."""
+"""Account operations: create, authenticate, change roles and passwords, end sessions.
+
+Throttling of failed logins is ``auth.throttle``'s; it is keyed by name, not by account.
+"""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -15,8 +18,6 @@ from registry.errors import PermissionDenied, RegistryError
 from registry.i18n import _l
 from registry.models import utcnow
 
-log = logging.getLogger(__name__)
-
 MIN_PASSWORD_LENGTH = 10
 # Hash used when the username is unknown, so a miss costs as much time as a hit.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -24,12 +25,6 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 class InvalidCredentials(RegistryError):
     pass
-
-
-class AccountLocked(RegistryError):
-    def __init__(self, message: str, until: datetime) -> None:
-        super().__init__(message)
-        self.until = until
 
 
 class WeakPassword(RegistryError):
@@ -75,40 +70,18 @@ def create_user(
     return user
 
 
-def _as_aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    now: datetime | None = None,
-    max_failures: int = 5,
-    lock_minutes: int = 15,
+    session: Session, username: str, password: str, *, now: datetime | None = None
 ) -> User:
-    """Check a login. After ``max_failures`` consecutive failures the account is locked for
-    ``lock_minutes``; while locked even the right password is refused. Locks are logged."""
+    """Check a login. An unknown name costs the same hash check and gets the same error as a
+    wrong password; ``failed_logins`` only informs admins, it never locks the account."""
     now = now or utcnow()
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         raise InvalidCredentials(str(_l("Wrong username or password.")))
-    if user.locked_until and _as_aware(user.locked_until) > now:
-        raise AccountLocked(
-            str(_l("This account is locked after too many failed logins. Try again later.")),
-            until=_as_aware(user.locked_until),
-        )
     if not check_password_hash(user.password_hash, password):
         user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            log.warning("account %s locked until %s after %d failed logins",
-                        user.username, user.locked_until.isoformat(), max_failures)
         session.flush()
         raise InvalidCredentials(str(_l("Wrong username or password.")))
     if not user.active:
@@ -120,18 +93,26 @@ def authenticate(
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session of ``user``, in every browser (see ``auth.sessions``)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    session.flush()
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Also ends the user's sessions; the view starts a fresh one for the current browser."""
     if not check_password_hash(user.password_hash, current):
         raise InvalidCredentials(str(_l("The current password is wrong.")), field="current")
     user.password_hash = hash_password(new)
-    session.flush()
+    end_sessions(session, user)
 
 
 def set_password(session: Session, user: User, new: str) -> None:
+    """An admin sets the password: the user's sessions end."""
     user.password_hash = hash_password(new)
     user.locked_until = None
     user.failed_logins = 0
-    session.flush()
+    end_sessions(session, user)
 
 
 def update_user(
@@ -146,7 +127,8 @@ def update_user(
     active: bool,
 ) -> User:
     """Admin edit. A provincial admin can neither manage other provinces nor grant national
-    scope; nobody can disable or demote themselves (the last way back in)."""
+    scope; nobody can disable or demote themselves (the last way back in). A change of role,
+    jurisdiction or active state ends the user's sessions."""
     ensure_can_manage(actor, user)
     province_code = province_code or None
     if not actor.is_national and province_code != actor.province_code:
@@ -154,11 +136,16 @@ def update_user(
                                field="province_code")
     if user.id == actor.id and (Role(role) != actor.role or not active):
         raise RegistryError(str(_l("You cannot remove your own role or disable yourself.")))
+    access_changes = (user.role, user.province_code, bool(user.active)) != (
+        Role(role), province_code, bool(active)
+    )
     user.role = Role(role)
     user.province_code = province_code
     user.full_name = full_name
     user.email = email or None
     user.active = active
+    if access_changes:
+        end_sessions(session, user)
     session.flush()
     return user
 
@@ -174,7 +161,7 @@ def users_visible_to(actor: User) -> Select[tuple[User]]:
     return scope_to_jurisdiction(stmt, User.province_code, actor)
 
 
-def scope_to_jurisdiction(stmt: Select, province_column: object, user: User) -> Select:
+def scope_to_jurisdiction(stmt: Select, province_column: Any, user: User) -> Select:
     """The jurisdiction filter every list query applies: national users see everything."""
     if user.is_national:
         return stmt

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from registry.facilities import services
 from registry.facilities.models import Facility, LocationSource, Ownership, Status
 from registry.geography import services as geography
-from registry.geography.models import AdminUnit, Edition, Level
+from registry.geography.models import Edition, Level
 
 DEMO_NOTE = "Dữ liệu minh họa (demo), lập từ văn bản kế hoạch; vị trí gần đúng."
 DONG_NAI_PLAN = "Kế hoạch 2735/KH-UBND tỉnh Đồng Nai (2018)"
@@ -93,14 +93,12 @@ def _stand_in_point(session: Session, level: Level, code: str) -> tuple[float, f
     unit = geography.unit_by_code(session, code, Edition.PRE2025, level)
     if unit is None:
         raise LookupError(f"unknown pre-2025 {level.value} {code}")
-    if unit.rep_lon is not None:
-        return unit.rep_lon, unit.rep_lat
-    for succession in geography.successors_of(session, unit):
-        new: AdminUnit = succession.new_unit
-        if new.rep_lon is not None:
-            return new.rep_lon, new.rep_lat
-    if unit.parent is not None and unit.parent.rep_lon is not None:
-        return unit.parent.rep_lon, unit.parent.rep_lat
+    candidates = [unit, *(s.new_unit for s in geography.successors_of(session, unit)),
+                  unit.parent]
+    for candidate in candidates:
+        if candidate is not None and candidate.rep_lon is not None \
+                and candidate.rep_lat is not None:
+            return candidate.rep_lon, candidate.rep_lat
     raise LookupError(f"no point for pre-2025 {level.value} {code}")
 
 

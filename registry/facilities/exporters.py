@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -48,7 +48,7 @@ def filename(prefix: str, fmt: str, on: date) -> str:
     return f"{prefix}-{on:%Y%m%d}.{fmt}"
 
 
-def _cell(item: dict[str, Any], column: Column) -> Any:
+def _cell(item: FacilityRecord, column: Column) -> Any:
     """The typed value of one export cell (dates stay dates, numbers stay numbers)."""
     if column.field == "type_name":
         return item["type_name_vi"]
@@ -74,7 +74,7 @@ def _csv_text(value: Any, column: Column) -> str:
     return str(value)
 
 
-def to_csv(items: Iterable[dict[str, Any]], *, columns: tuple[Column, ...] = EXPORT_COLUMNS
+def to_csv(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXPORT_COLUMNS
            ) -> bytes:
     """UTF-8 with a byte-order mark: Excel then opens Vietnamese text correctly."""
     out = io.StringIO()
@@ -85,7 +85,7 @@ def to_csv(items: Iterable[dict[str, Any]], *, columns: tuple[Column, ...] = EXP
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(items: Iterable[dict[str, Any]], *, columns: tuple[Column, ...] = EXPORT_COLUMNS,
+def to_xlsx(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXPORT_COLUMNS,
             help_types: list[tuple[str, str]] | None = None) -> bytes:
     """One sheet, bold frozen header with a filter, sized columns, dd/mm/yyyy dates and
     numbers with thousands separators."""
@@ -179,7 +179,8 @@ def to_geojson(items: Iterable[FacilityRecord]) -> bytes:
 
 
 def export(items: list[FacilityRecord], fmt: str) -> bytes:
-    writers = {"csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson}
+    writers: dict[str, Callable[[list[FacilityRecord]], bytes]] = {
+        "csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson}
     return writers[fmt](items)
 
 

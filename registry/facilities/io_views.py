@@ -33,9 +33,8 @@ from wtforms import BooleanField, HiddenField, SubmitField
 
 from registry.auth.decorators import requires
 from registry.extensions import db
-from registry.facilities import exporters, imports, read, services
+from registry.facilities import bp, exporters, imports, read, services
 from registry.facilities.queries import FacilityFilter
-from registry.facilities.views import bp
 from registry.filters import VN_TZ
 from registry.i18n import _, _l
 

@@ -22,12 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
-from registry.extensions import db
+from registry.extensions import Model, db
 from registry.facilities.vocab import Category, LocationSource, Ownership, Status
 from registry.models import TimestampMixin, str_enum, utcnow
 
 
-class FacilityType(db.Model):
+class FacilityType(Model):
     __tablename__ = "facility_types"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -48,7 +48,7 @@ class FacilityType(db.Model):
         return self.name_en if locale == "en" else self.name_vi
 
 
-class Facility(Audited, TimestampMixin, db.Model):
+class Facility(Audited, TimestampMixin, Model):
     __tablename__ = "facilities"
     # geom is recorded through lon/lat; search_text is derived.
     __audit_exclude__ = frozenset({"updated_at", "created_at", "version", "search_text",
@@ -123,7 +123,7 @@ class Facility(Audited, TimestampMixin, db.Model):
         return f"<Facility {self.code} {self.name!r} {self.status}>"
 
 
-class FacilityStatusChange(db.Model):
+class FacilityStatusChange(Model):
     """Every status change with its effective date and reason; "as of" checks read these."""
 
     __tablename__ = "facility_status_changes"
@@ -145,7 +145,7 @@ class FacilityStatusChange(db.Model):
     )
 
 
-class CodeSequence(db.Model):
+class CodeSequence(Model):
     """Last registry-code number per province and type, so codes are never reused."""
 
     __tablename__ = "facility_code_sequences"

@@ -135,14 +135,14 @@ RECORD_FIELDS = tuple(f.name for f in fields(FacilityRecord))
 class _Shown:
     """Column expressions for what a reader sees, and the joins they need."""
 
-    lon: ColumnElement[Any]
-    lat: ColumnElement[Any]
-    generalised: ColumnElement[Any]
-    address: ColumnElement[Any]
-    notes: ColumnElement[Any]
-    search: ColumnElement[Any]
-    commune: Any | None = None
-    province: Any | None = None
+    lon: Any
+    lat: Any
+    generalised: Any
+    address: Any
+    notes: Any
+    search: Any
+    commune: Any = None
+    province: Any = None
 
     def join(self, stmt: Select) -> Select:
         if self.commune is None:
@@ -246,10 +246,11 @@ def _select_records(session: Session, reader: Reader, flt: FacilityFilter | None
                     bbox: tuple[float, float, float, float] | None = None,
                     provinces: Sequence[str] | None = None) -> Select:
     shown = _shown(session, reader)
-    stmt = select(*_RECORD_COLUMNS, shown.address, shown.lon, shown.lat,
-                  type_coerce(shown.generalised, Facility.is_demo.type),
-                  *_RECORD_TAIL, shown.notes, Facility.is_demo, Facility.version,
-                  Facility.updated_at).join(FacilityType, FacilityType.code == Facility.type_code)
+    stmt: Select = select(
+        *_RECORD_COLUMNS, shown.address, shown.lon, shown.lat,
+        type_coerce(shown.generalised, Facility.is_demo.type), *_RECORD_TAIL, shown.notes,
+        Facility.is_demo, Facility.version, Facility.updated_at,
+    ).join(FacilityType, FacilityType.code == Facility.type_code)
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=everywhere)
     if flt is not None:
         stmt = stmt.where(*_conditions(flt, shown))
@@ -379,8 +380,8 @@ def unit_totals(session: Session, reader: Reader, flt: FacilityFilter, unit_fiel
               "district_code": Facility.district_code}[unit_field]
     shown = _shown(session, reader)
     unboxed = FacilityFilter(**{**flt.__dict__, "bbox": None})
-    stmt = select(column, func.count(Facility.id),
-                  func.coalesce(func.sum(Facility.design_capacity), 0))
+    stmt: Select = select(column, func.count(Facility.id),
+                          func.coalesce(func.sum(Facility.design_capacity), 0))
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=False)
     stmt = stmt.where(column.is_not(None), *_conditions(unboxed, shown)).group_by(column)
     return {code: (int(n), int(cap)) for code, n, cap in session.execute(stmt)}
@@ -408,8 +409,8 @@ def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Sta
         .order_by(FacilityStatusChange.facility_id, FacilityStatusChange.effective_on,
                   FacilityStatusChange.id))
     seen: set[int] = set()
-    for fid, status in rows:
-        out[fid] = Status(status)
+    for fid, to_status in rows:
+        out[fid] = Status(to_status)
         seen.add(fid)
     # Records with no history at all (loaded in bulk) count with their current status.
     without = set(wanted) - seen
@@ -417,10 +418,10 @@ def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Sta
         with_history = set(session.scalars(
             select(FacilityStatusChange.facility_id).distinct()
             .where(FacilityStatusChange.facility_id.in_(list(without)))))
-        for fid, status in session.execute(
+        for fid, current in session.execute(
                 select(Facility.id, type_coerce(Facility.status, String))
                 .where(Facility.id.in_(list(without - with_history)))):
-            out[fid] = Status(status)
+            out[fid] = Status(current)
     return out
 
 

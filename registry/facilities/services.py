@@ -78,8 +78,8 @@ class FacilityInput:
     def from_record(cls, record: Any) -> FacilityInput:
         """The values as a reader sees them (``facilities.read.FacilityRecord``), e.g. for
         a conflict page; never written back for a generalised record."""
-        values = {f.name: getattr(record, f.name, None) for f in fields(cls)
-                  if hasattr(record, f.name)}
+        values: dict[str, Any] = {f.name: getattr(record, f.name, None) for f in fields(cls)
+                                  if hasattr(record, f.name)}
         values["capacity_by_group"] = dict(record.capacity_by_group or {})
         return cls(**values)
 
@@ -489,15 +489,6 @@ def relocate_planned(
     update_facility(session, facility, data, expected_version=expected_version,
                     actor_id=actor_id, confirm_duplicates=True, reason=reason.strip())
     return facility
-
-
-def status_on(facility: Facility, on: date) -> Status | None:
-    """The status the facility had on a date, from its recorded changes (None: not yet)."""
-    current = None
-    for change in sorted(facility.status_changes, key=lambda c: (c.effective_on, c.id)):
-        if change.effective_on <= on:
-            current = change.to_status
-    return current
 
 
 def as_plain(facility: Facility) -> dict[str, Any]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from registry.audit import services as audit
 from registry.auth.decorators import ensure_jurisdiction, requires
 from registry.extensions import db
-from registry.facilities import read, services, workflow
+from registry.facilities import bp, read, services, workflow
 from registry.facilities.forms import (
     OWNERSHIP_LABELS,
     STATUS_LABELS,
@@ -26,9 +28,8 @@ from registry.forms import choices
 from registry.geography import services as geography
 from registry.geography.models import Edition, Level
 from registry.geography.services import province_choices
+from registry.http import arg_float
 from registry.i18n import _
-
-bp = Blueprint("facilities", __name__, url_prefix="/facilities")
 
 
 def _type_choices() -> list:
@@ -140,9 +141,10 @@ def _form_to_input(form: FacilityForm, *, status: Status,
     """Turns the form into plain values; VN-2000 coordinates become WGS 84 here. ``kept``
     supplies the location, address and notes of a facility whose form withholds them."""
     if kept is not None:
-        location = {"lon": kept.lon, "lat": kept.lat, "address": kept.address,
-                    "notes": kept.notes, "location_source": kept.location_source,
-                    "location_approximate": kept.location_approximate}
+        location: dict[str, Any] = {
+            "lon": kept.lon, "lat": kept.lat, "address": kept.address, "notes": kept.notes,
+            "location_source": kept.location_source,
+            "location_approximate": kept.location_approximate}
     else:
         source = LocationSource(form.location_mode.data or "latlon")
         if source is LocationSource.VN2000:
@@ -231,13 +233,9 @@ def new():
 
 def _prefill_from_args(form: FacilityForm) -> None:
     """The map's click-to-propose opens this form with the point (and planned status)."""
-    try:
-        lat, lon = float(request.args["lat"]), float(request.args["lon"])
-    except (KeyError, ValueError):
-        pass
-    else:
-        from decimal import Decimal
-
+    lat = arg_float(request.args, "lat", low=-90, high=90)
+    lon = arg_float(request.args, "lon", low=-180, high=180)
+    if lat is not None and lon is not None:
         form.lat.data, form.lon.data = Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
         form.location_mode.data = "map"
     if request.args.get("status") in Status._value2member_map_:

@@ -417,7 +417,9 @@ def _split_prefix(text: str, prefixes: Iterable[str]) -> tuple[str | None, str]:
 
 def _split_list(text: str) -> list[str]:
     """Split on commas outside parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -474,11 +476,11 @@ def _province_successions(units: dict[UnitKey, _Unit]) -> tuple[list[_Succession
         for part in re.split(r",\s*|\s+và\s+", first_sentence):
             _, name = _split_prefix(part, ("thành phố", "tỉnh"))
             key = _loose_key(name)
-            old_key = old_by_name.get(_PROVINCE_ALIASES.get(key, key))
-            if old_key is None:
+            found = old_by_name.get(_PROVINCE_ALIASES.get(key, key))
+            if found is None:
                 unmatched.append(f"{unit.code} {unit.name}: {part}")
             else:
-                successions.append(_Succession(old_key, unit.key))
+                successions.append(_Succession(found, unit.key))
     return successions, unmatched
 
 

@@ -9,7 +9,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.extensions import db
+from registry.extensions import Model
 from registry.models import str_enum
 
 REORGANISATION_DATE = date(2025, 7, 1)
@@ -29,7 +29,7 @@ class Level(StrEnum):
 
 
 
-class AdminUnit(db.Model):
+class AdminUnit(Model):
     __tablename__ = "admin_units"
     __table_args__ = (
         UniqueConstraint("edition", "level", "code", name="uq_admin_units_edition_level_code"),
@@ -69,7 +69,7 @@ class AdminUnit(db.Model):
         return f"<AdminUnit {self.edition} {self.level} {self.code} {self.name}>"
 
 
-class AdminUnitSuccession(db.Model):
+class AdminUnitSuccession(Model):
     """An old unit that became (part of) a new one on ``effective_on``."""
 
     __tablename__ = "admin_unit_successions"

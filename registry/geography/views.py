@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import abort, jsonify, render_template, request, url_for
@@ -12,6 +11,7 @@ from registry.extensions import db
 from registry.geo import in_vietnam_bbox
 from registry.geography import bp, services
 from registry.geography.models import AdminUnit, Edition
+from registry.http import arg_float
 from registry.i18n import _
 
 # Population figures older than this are shown with a warning (the issue asks for 2019+).
@@ -55,8 +55,8 @@ def unit(edition: str, code: str):
 @requires("geography.view")
 def lookup():
     """JSON: the units of a point in both organisations, for forms that fill units in."""
-    lon = _coordinate(request.args.get("lon"), 180.0)
-    lat = _coordinate(request.args.get("lat"), 90.0)
+    lon = arg_float(request.args, "lon", low=-180.0, high=180.0)
+    lat = arg_float(request.args, "lat", low=-90.0, high=90.0)
     if lon is None or lat is None:
         return jsonify(
             error="Bad Request",
@@ -79,19 +79,6 @@ def lookup():
             "district": _unit_json(location.district),
         },
     )
-
-
-def _coordinate(raw: str | None, limit: float) -> float | None:
-    """A finite number within ±limit, or None."""
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    if not math.isfinite(value) or abs(value) > limit:
-        return None
-    return value
 
 
 def _unit_json(unit: AdminUnit | None) -> dict[str, Any] | None:

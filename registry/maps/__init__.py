@@ -1,6 +1,6 @@
 """The planner's map: facilities, boundaries and capacity per unit, and map editing of planned
-facilities. Register with ``from registry.maps import bp``."""
+facilities."""
 
-from registry.maps.views import bp
+from flask import Blueprint
 
-__all__ = ["bp"]
+bp = Blueprint("maps", __name__, url_prefix="/map")

@@ -160,9 +160,9 @@ def _scope_provinces(flt: FacilityFilter, reader: Reader) -> set[str] | None:
     scope: set[str] | None = None
     if flt.province:
         scope = {flt.province}
-    if not reader.national:
+    if reader.province_code is not None:
         scope = {reader.province_code} if scope is None else scope & {reader.province_code}
-    return scope  # type: ignore[return-value]
+    return scope
 
 
 def capacity_by_unit(session: Session, flt: FacilityFilter, reader: Reader, edition: Edition,
@@ -228,7 +228,7 @@ def boundaries(session: Session, edition: Edition, level: Level, *,
     layer takes a moment to simplify, and it changes only when the reference data is reloaded.
     """
     bind = session.get_bind()
-    key = (str(getattr(bind, "engine", bind).url), edition, level, province,
+    key = (str(bind.engine.url), edition, level, province,
            _fingerprint(session, edition, level, province))
     cached = _CACHE.get(key)
     if cached is not None:

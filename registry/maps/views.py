@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -22,10 +22,9 @@ from registry.facilities.read import Reader
 from registry.forms import choices
 from registry.geography.models import Edition, Level
 from registry.geography.services import province_choices
+from registry.http import to_float, to_int
 from registry.i18n import _
-from registry.maps import services
-
-bp = Blueprint("maps", __name__, url_prefix="/map")
+from registry.maps import bp, services
 
 # A facility id no record has, replaced in the browser by the real one.
 ID_PLACEHOLDER = 987654321
@@ -139,7 +138,8 @@ def boundaries(edition: str, level: str):
     """One layer of administrative units (``?province=`` narrows it), cacheable by ETag."""
     layer = _layer(edition, level)
     province = request.args.get("province") or None
-    if province is not None and not (province.isdigit() and len(province) <= 2):
+    if province is not None and not (province.isascii() and province.isdigit()
+                                     and len(province) <= 2):
         abort(404)
     result = services.boundaries(db.session, *layer, province=province)
     response = Response(result.body, mimetype="application/geo+json")
@@ -177,8 +177,9 @@ def relocate(facility_id: int):
     if not isinstance(payload, dict):
         return _error(_("Send the new location as JSON."), 422)
     try:
-        lon, lat = float(payload["lon"]), float(payload["lat"])
-        version = int(payload["version"])
+        lon = to_float(payload["lon"], low=-180.0, high=180.0)
+        lat = to_float(payload["lat"], low=-90.0, high=90.0)
+        version = to_int(payload["version"])
     except (KeyError, TypeError, ValueError):
         return _error(_("The new location is incomplete."), 422,
                       {"location": [_("Longitude, latitude and version are required.")]})

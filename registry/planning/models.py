@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
-from registry.extensions import db
+from registry.extensions import Model
 from registry.models import TimestampMixin, str_enum
 
 
@@ -39,7 +39,7 @@ class ItemAction(StrEnum):
 
 
 
-class MasterPlan(Audited, TimestampMixin, db.Model):
+class MasterPlan(Audited, TimestampMixin, Model):
     __tablename__ = "master_plans"
     __audit_exclude__ = frozenset({"created_at", "updated_at"})
 
@@ -73,9 +73,10 @@ class MasterPlan(Audited, TimestampMixin, db.Model):
         return self.title_en if locale == "en" else self.title_vi
 
 
-class PlanRule(Audited, TimestampMixin, db.Model):
+class PlanRule(Audited, TimestampMixin, Model):
     __tablename__ = "plan_rules"
     __table_args__ = (UniqueConstraint("plan_id", "code", name="uq_plan_rules_plan_id_code"),)
+    __allow_unmapped__ = True  # for ``audit_province`` below, which is not a column
     __audit_exclude__ = frozenset({"created_at", "updated_at"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -103,7 +104,7 @@ class PlanRule(Audited, TimestampMixin, db.Model):
 
     #: The current province a change belongs to, set by the service that makes it, so the
     #: province's audit view shows it whoever made it (not a column).
-    audit_province = None
+    audit_province: str | None = None
 
     @property
     def audit_jurisdiction(self) -> str | None:
@@ -122,7 +123,7 @@ class PlanRule(Audited, TimestampMixin, db.Model):
         return self.title_en if locale == "en" else self.title_vi
 
 
-class Scenario(Audited, TimestampMixin, db.Model):
+class Scenario(Audited, TimestampMixin, Model):
     """A planner's set of proposed changes; the registry is untouched until it is adopted."""
 
     __tablename__ = "scenarios"
@@ -157,7 +158,7 @@ class Scenario(Audited, TimestampMixin, db.Model):
         return self.adopted_at is not None
 
 
-class ScenarioItem(Audited, TimestampMixin, db.Model):
+class ScenarioItem(Audited, TimestampMixin, Model):
     """One proposed change: a new facility, or a change to an existing one (``facility_id``)."""
 
     __tablename__ = "scenario_items"

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -22,6 +21,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from registry.auth.decorators import requires
+from registry.bounds import VIETNAM_BBOX
 from registry.errors import PermissionDenied
 from registry.extensions import db
 from registry.facilities import read
@@ -30,8 +30,9 @@ from registry.facilities.forms import STATUS_LABELS
 from registry.facilities.read import Reader
 from registry.forms import choices
 from registry.geography.services import province_choices
+from registry.http import arg_float, arg_int, arg_ints, parse_int
 from registry.i18n import _
-from registry.planning import reports, services, siting
+from registry.planning import bp, reports, services, siting
 from registry.planning.forms import (
     ACTION_LABELS,
     CheckForm,
@@ -46,8 +47,6 @@ from registry.planning.forms import (
 )
 from registry.planning.models import ItemAction, PlanRule, Scenario, ScenarioItem
 from registry.planning.rules import Status
-
-bp = Blueprint("planning", __name__, url_prefix="/planning")
 
 RESULT_CLASSES = {Status.PASS: "success", Status.FAIL: "danger",
                   Status.NOT_EVALUABLE: "secondary", Status.NOT_SET: "warning"}
@@ -216,7 +215,7 @@ def _run_check(plan_code: str | None, scenario: Scenario | None, as_of: date | N
 @requires("plans.view")
 def check():
     plan_code = request.args.get("plan") or None
-    scenario_id = request.args.get("scenario", type=int)
+    scenario_id = arg_int(request.args, "scenario", low=1)
     scenario = _get_scenario(scenario_id) if scenario_id else None
     as_of = _parse_date(request.args.get("as_of"))
     try:
@@ -280,8 +279,8 @@ def scenario(scenario_id: int):
     scenario = _get_scenario(scenario_id)
     facilities = services.scenario_facilities(db.session, _reader(), scenario)
     item_form = _item_form(scenario)
-    item_form.lat.data = request.args.get("lat", type=float)
-    item_form.lon.data = request.args.get("lon", type=float)
+    item_form.lat.data = arg_float(request.args, "lat", low=VIETNAM_BBOX[1], high=VIETNAM_BBOX[3])
+    item_form.lon.data = arg_float(request.args, "lon", low=VIETNAM_BBOX[0], high=VIETNAM_BBOX[2])
     if request.args.get("type_code"):
         item_form.type_code.data = request.args["type_code"]
     if request.args.get("name"):
@@ -404,7 +403,7 @@ def adopt(scenario_id: int):
 @bp.route("/compare")
 @requires("plans.view")
 def compare():
-    ids = [int(i) for i in request.args.getlist("ids") if i.isdigit()]
+    ids = arg_ints(request.args, "ids", low=1)
     scenarios = [_get_scenario(i) for i in dict.fromkeys(ids)]
     plans = services.all_plans(db.session)
     plan_code = request.args.get("plan") or None
@@ -447,7 +446,7 @@ def _analysis_form(form_cls: type[CoverageForm]) -> CoverageForm:
 def _form_scenario(form: CoverageForm) -> Scenario | None:
     if not form.scenario.data:
         return None
-    scenario = _get_scenario(int(form.scenario.data))
+    scenario = _get_scenario(parse_int(form.scenario.data, low=1) or abort(404))
     if scenario.province_code != form.province.data:
         abort(404)
     return scenario

@@ -1,10 +1,7 @@
-from datetime import timedelta
-
 import pytest
 
 from registry.auth import services
 from registry.auth.models import User
-from registry.models import utcnow
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -28,20 +25,26 @@ def test_wrong_password_shows_error_and_counts(client, auth, db_session):
     assert db_session.get(User, user.id).failed_logins == 1
 
 
-def test_five_failures_lock_account_for_15_minutes(db_session, caplog):
+def test_failed_logins_never_lock_the_account(db_session):
+    """Locking let anyone lock any official out; throttling is by name (test_throttling)."""
     user = UserFactory(username="tuan")
-    now = utcnow()
-    for _ in range(5):
+    for _ in range(10):
         with pytest.raises(services.InvalidCredentials):
-            services.authenticate(db_session, "tuan", "bad", now=now)
-    assert user.locked_until == now + timedelta(minutes=15)
-    assert "locked" in caplog.text
-    with pytest.raises(services.AccountLocked):
-        services.authenticate(db_session, "tuan", DEFAULT_PASSWORD,
-                              now=now + timedelta(minutes=14))
-    assert services.authenticate(
-        db_session, "tuan", DEFAULT_PASSWORD, now=now + timedelta(minutes=16)
-    ) is user
+            services.authenticate(db_session, "tuan", "bad")
+    assert user.failed_logins == 10
+    assert user.locked_until is None
+    assert services.authenticate(db_session, "tuan", DEFAULT_PASSWORD) is user
+    assert user.failed_logins == 0
+
+
+def test_unknown_name_and_wrong_password_get_the_same_error(db_session):
+    UserFactory(username="ngoc")
+    messages = set()
+    for name in ("ngoc", "nobody-here"):
+        with pytest.raises(services.InvalidCredentials) as caught:
+            services.authenticate(db_session, name, "bad")
+        messages.add(caught.value.message)
+    assert len(messages) == 1
 
 
 def test_disabled_user_cannot_log_in(db_session):

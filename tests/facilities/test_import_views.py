@@ -7,7 +7,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-import registry.facilities.io_views  # noqa: F401  (its routes, until create_app imports it)
 from registry.audit.models import AuditEvent
 from registry.audit.services import history_for
 from registry.auth.permissions import Role

@@ -9,7 +9,6 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-import registry.facilities.io_views  # noqa: F401  (its routes, until create_app imports it)
 from registry.audit.models import AuditEvent
 from registry.audit.services import history_for
 from registry.facilities import imports, services

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from registry.audit.services import history_for
-from registry.facilities import services
+from registry.facilities import read, services
 from registry.facilities.models import Facility, Status
 from tests.facilities.conftest import BUON_MA_THUOT
 
@@ -118,8 +118,9 @@ def test_status_change_needs_reason_and_allowed_transition(db_session, types, ma
     services.change_status(db_session, facility, Status.CLOSED, effective_on=date(2026, 1, 31),
                            reason="Sáp nhập", actor_id=None, expected_version=facility.version)
     assert facility.closed_on == date(2026, 1, 31)
-    assert services.status_on(facility, date(2026, 1, 30)) is Status.OPERATING
-    assert services.status_on(facility, date(2026, 2, 1)) is Status.CLOSED
+    on = read.statuses_on
+    assert on(db_session, [facility.id], date(2026, 1, 30))[facility.id] is Status.OPERATING
+    assert on(db_session, [facility.id], date(2026, 2, 1))[facility.id] is Status.CLOSED
 
 
 def test_only_planned_facilities_move_on_the_map(db_session, types, make_input):

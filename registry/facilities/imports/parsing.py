@@ -148,21 +148,22 @@ class Vocabulary:
         for ftype in loaded:
             for spelling in (ftype.code, ftype.name_vi, ftype.name_en):
                 types.setdefault(match_key(spelling), ftype.code)
-        ownership = {match_key(k): v for k, v in OWNERSHIP_ALIASES.items()}
-        status = {match_key(k): v for k, v in STATUS_ALIASES.items()}
+        ownership: dict[str, Ownership] = {match_key(k): v
+                                            for k, v in OWNERSHIP_ALIASES.items()}
+        status: dict[str, Status] = {match_key(k): v for k, v in STATUS_ALIASES.items()}
         for enum_value, text in OWNERSHIP_VALUES.items():
             ownership[match_key(text)] = enum_value
             ownership[match_key(enum_value.value)] = enum_value
-        for enum_value, text in STATUS_VALUES.items():
-            status[match_key(text)] = enum_value
-            status[match_key(enum_value.value)] = enum_value
+        for status_value, text in STATUS_VALUES.items():
+            status[match_key(text)] = status_value
+            status[match_key(status_value.value)] = status_value
         # The interface's own labels, in both languages, are accepted too.
         for enum_value, label in OWNERSHIP_LABELS.items():
             ownership.setdefault(match_key(_in_locale(label, "vi")), enum_value)
             ownership.setdefault(match_key(_in_locale(label, "en")), enum_value)
-        for enum_value, label in STATUS_LABELS.items():
-            status.setdefault(match_key(_in_locale(label, "vi")), enum_value)
-            status.setdefault(match_key(_in_locale(label, "en")), enum_value)
+        for status_value, label in STATUS_LABELS.items():
+            status.setdefault(match_key(_in_locale(label, "vi")), status_value)
+            status.setdefault(match_key(_in_locale(label, "en")), status_value)
         return cls(types, ownership, status, loaded)
 
 

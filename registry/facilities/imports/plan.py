@@ -203,9 +203,10 @@ class _Validator:
         if values.get("generalised"):
             self.error(row.number, "generalised", _l(
                 "This row was exported with a generalised location and cannot be imported."))
-        facility = self.target(row.number, values)
-        if facility is False:
+        target = self.target(row.number, values)
+        if target is False or target is True:
             return None, False
+        facility = target
         for name in CORE_FIELDS:
             # A new facility needs every core column; an update keeps the columns the file
             # does not have, but a core cell the file has must not be blank.

@@ -167,7 +167,9 @@ def all_plans(session: Session) -> list[MasterPlan]:
 
 
 def plan_by_code(session: Session, code: str) -> MasterPlan | None:
-    return session.scalars(select(MasterPlan).where(MasterPlan.code == code)).first()
+    """A plan with its rules loaded."""
+    return session.scalars(select(MasterPlan).where(MasterPlan.code == code)
+                           .options(selectinload(MasterPlan.rules))).first()
 
 
 @dataclass(frozen=True)

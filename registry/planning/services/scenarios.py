@@ -205,8 +205,9 @@ def item_views(session: Session, reader: Reader, scenario: Scenario) -> dict[int
     facility, and an adopted proposal, is shown as the registry shows that facility; a
     proposal of a confidential type is shown at its commune's representative point to a
     reader who may not see confidential locations of the scenario's province."""
-    linked = {i.facility_id or i.adopted_facility_id for i in scenario.items} - {None}
-    records = {r.id: r for r in read.records(session, reader, ids=sorted(linked))}
+    linked = {i.facility_id or i.adopted_facility_id for i in scenario.items}
+    records = {r.id: r for r in read.records(session, reader,
+                                             ids=sorted(i for i in linked if i is not None))}
     confidential = set(read.confidential_types(session))
     exact = reader.may_see_exact and reader.covers(scenario.province_code)
     out: dict[int, ItemView] = {}
