@@ -56,8 +56,9 @@ e2e-deps: ## Chromium for the browser tests (Debian package; root installs it)
 	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "Chromium is missing. Run:  sudo apt-get install -y chromium"; exit 1; fi
 
-test: install e2e-deps ## lint, module boundaries, translation check and the whole test suite
+test: install e2e-deps ## lint, formatting, module boundaries, types, translations, the whole suite
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check registry tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python scripts/i18n_check.py
@@ -65,10 +66,11 @@ test: install e2e-deps ## lint, module boundaries, translation check and the who
 
 lint: install ## ruff
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check registry tests bench scripts || true
+	$(BIN)/ruff format --check registry tests bench scripts
 
-fmt: install
+fmt: install ## fix lint findings and format the code
 	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format registry tests bench scripts
 
 i18n-extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o registry/translations/messages.pot .

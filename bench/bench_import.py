@@ -77,19 +77,22 @@ def build_rows(n: int, seed: int) -> list[dict[str, Any]]:
     lon, lat = sample_points(province_polygon(), n, seed)
     rows = []
     for i, facility in enumerate(facilities):
-        rows.append({
-            "Tên cơ sở": f"{facility['name'].split(' số ')[0]} số {i + 1}",
-            "Loại hình (mã)": facility["type_code"],
-            "Loại hình sở hữu": OWNERSHIP_VALUES[Ownership(facility["ownership"])],
-            "Mã tỉnh": PROVINCE,
-            "Địa chỉ": f"Số {i + 1}, tổ {i % 40 + 1}",
-            "Vĩ độ": float(lat[i]), "Kinh độ": float(lon[i]),
-            "Trạng thái": STATUS_VALUES[Status(facility["status"])],
-            "Ngày hoạt động": date(2000 + i % 25, i % 12 + 1, i % 28 + 1),
-            "Công suất thiết kế": facility["design_capacity"],
-            "Số đối tượng hiện có": facility["residents"],
-            "Số nhân viên": facility["staff"],
-        })
+        rows.append(
+            {
+                "Tên cơ sở": f"{facility['name'].split(' số ')[0]} số {i + 1}",
+                "Loại hình (mã)": facility["type_code"],
+                "Loại hình sở hữu": OWNERSHIP_VALUES[Ownership(facility["ownership"])],
+                "Mã tỉnh": PROVINCE,
+                "Địa chỉ": f"Số {i + 1}, tổ {i % 40 + 1}",
+                "Vĩ độ": float(lat[i]),
+                "Kinh độ": float(lon[i]),
+                "Trạng thái": STATUS_VALUES[Status(facility["status"])],
+                "Ngày hoạt động": date(2000 + i % 25, i % 12 + 1, i % 28 + 1),
+                "Công suất thiết kế": facility["design_capacity"],
+                "Số đối tượng hiện có": facility["residents"],
+                "Số nhân viên": facility["staff"],
+            }
+        )
     return rows
 
 
@@ -160,10 +163,12 @@ def run_once(template: Path, folder: Path, data: bytes, run: int) -> dict[str, f
         t1 = time.perf_counter()
         if not preview.ok:
             raise SystemExit(f"the bench file has errors: {preview.errors[:5]}")
-        plan = imports.validate(session, imports.read_file(data, "xlsx"), user=National(),
-                                rules=False)
-        created, updated = imports.apply(session, plan, actor_id=None,
-                                         reason="Nhập từ tệp bench.xlsx")
+        plan = imports.validate(
+            session, imports.read_file(data, "xlsx"), user=National(), rules=False
+        )
+        created, updated = imports.apply(
+            session, plan, actor_id=None, reason="Nhập từ tệp bench.xlsx"
+        )
         session.commit()
         t2 = time.perf_counter()
         count = session.scalar(select(func.count(Facility.id)))
@@ -172,8 +177,12 @@ def run_once(template: Path, folder: Path, data: bytes, run: int) -> dict[str, f
     path.unlink(missing_ok=True)
     if not created == len(plan.rows) == count or updated:
         raise SystemExit(f"imported {created} of {len(plan.rows)} rows ({count} in the table)")
-    return {"preview": t1 - t0, "confirm": t2 - t1, "total": t2 - t0,
-            "duplicates": float(len(preview.duplicates))}
+    return {
+        "preview": t1 - t0,
+        "confirm": t2 - t1,
+        "total": t2 - t0,
+        "duplicates": float(len(preview.duplicates)),
+    }
 
 
 def spatialite_version(template: Path) -> str:
@@ -181,8 +190,9 @@ def spatialite_version(template: Path) -> str:
 
     from registry import database
 
-    engine = create_engine(f"sqlite:///{template}",
-                           **database.engine_options(f"sqlite:///{template}"))
+    engine = create_engine(
+        f"sqlite:///{template}", **database.engine_options(f"sqlite:///{template}")
+    )
     database.configure_engine(engine)
     with engine.connect() as conn:
         label = database.spatial_version(conn)
@@ -190,8 +200,14 @@ def spatialite_version(template: Path) -> str:
     return label
 
 
-def report(results: list[dict[str, float]], rows: int, size: int, runs: int,
-           info: dict[str, str], engine: str) -> str:
+def report(
+    results: list[dict[str, float]],
+    rows: int,
+    size: int,
+    runs: int,
+    info: dict[str, str],
+    engine: str,
+) -> str:
     def median(key: str) -> float:
         return statistics.median(r[key] for r in results)
 
@@ -207,8 +223,7 @@ def report(results: list[dict[str, float]], rows: int, size: int, runs: int,
         "(migrated, geography and facility types loaded). Median of "
         f"{runs} run{'s' if runs != 1 else ''}.",
         "",
-        f"Machine: {info['nproc']} CPU ({info['cpu']}), Python {info['python']}, "
-        f"{info['system']}.",
+        f"Machine: {info['nproc']} CPU ({info['cpu']}), Python {info['python']}, {info['system']}.",
         "",
         "| step | median |",
         "|---|---|",
@@ -224,10 +239,13 @@ def report(results: list[dict[str, float]], rows: int, size: int, runs: int,
     ]
     if total >= TARGET_S:
         per_row = total / rows * 1000
-        lines += ["", f"Not met: {per_row:,.0f} ms per row. Every row goes through "
-                  "`services.check` (its point located with outline queries, duplicates looked "
-                  "up with queries) in the preview and again when written, and "
-                  "`register_facility` flushes each row on its own."]
+        lines += [
+            "",
+            f"Not met: {per_row:,.0f} ms per row. Every row goes through "
+            "`services.check` (its point located with outline queries, duplicates looked "
+            "up with queries) in the preview and again when written, and "
+            "`register_facility` flushes each row on its own.",
+        ]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -250,8 +268,11 @@ def main(argv: list[str] | None = None) -> str:
         results = []
         for run in range(args.runs):
             result = run_once(template, folder, data, run)
-            print(f"run {run + 1}: preview {result['preview']:.2f} s, confirm "
-                  f"{result['confirm']:.2f} s, total {result['total']:.2f} s", flush=True)
+            print(
+                f"run {run + 1}: preview {result['preview']:.2f} s, confirm "
+                f"{result['confirm']:.2f} s, total {result['total']:.2f} s",
+                flush=True,
+            )
             results.append(result)
     section = report(results, args.rows, len(data), args.runs, machine(), engine)
     print(section)

@@ -45,8 +45,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- map:start -->", "<!-- map:end -->"
 PASSWORD = "bench correct horse battery"  # noqa: S105 - a throwaway database
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TARGETS_MS = {"province": 50.0, "country": 500.0, "page": 3000.0}
 
@@ -68,10 +72,15 @@ def build_app(tmp: Path, database_url: str | None) -> Flask:
     from registry import create_app
 
     url = database_url or f"sqlite:///{tmp / 'bench_map.sqlite'}"
-    app = create_app("config.TestingConfig", {
-        "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads"),
-        "TILE_URL": "", "TILE_ATTRIBUTION": "",
-    })
+    app = create_app(
+        "config.TestingConfig",
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_FOLDER": str(tmp / "uploads"),
+            "TILE_URL": "",
+            "TILE_ATTRIBUTION": "",
+        },
+    )
     app.instance_path = str(tmp / "instance")
     return app
 
@@ -97,33 +106,58 @@ def load(app: Flask, n_facilities: int, seed: int) -> dict[str, Any]:
         load_all(db.session, DEFAULT_DATA_DIR)
         services.load_types(db.session)
         for name, role in (("admin", "admin"), ("viewer", "viewer")):
-            create_user(db.session, username=f"bench-{name}", password=PASSWORD, role=role,
-                        province_code=None)
+            create_user(
+                db.session,
+                username=f"bench-{name}",
+                password=PASSWORD,
+                role=role,
+                province_code=None,
+            )
         db.session.commit()
         reference_s = time.perf_counter() - started
 
         started = time.perf_counter()
         dataset = generate(seed, n_facilities)
         now = utcnow()
-        rows = [{
-            "code": f["code"], "name": f["name"], "type_code": f["type_code"],
-            "ownership": Ownership(f["ownership"]), "status": Status(f["status"]),
-            "province_code": f["province_code"], "old_province_code": f["province_code"],
-            "commune_code": f["commune_code"], "district_code": None,
-            "geom": to_db(point(f["lon"], f["lat"])), "lon": f["lon"], "lat": f["lat"],
-            "location_approximate": False, "location_source": LocationSource.IMPORT,
-            "design_capacity": f["design_capacity"], "capacity_by_group": {},
-            "residents": f["residents"], "staff": f["staff"], "is_demo": True,
-            "search_text": fold(f["name"]), "version": 1, "status_changed_on": date(2025, 1, 1),
-            "created_at": now, "updated_at": now,
-        } for f in dataset.facilities]
+        rows = [
+            {
+                "code": f["code"],
+                "name": f["name"],
+                "type_code": f["type_code"],
+                "ownership": Ownership(f["ownership"]),
+                "status": Status(f["status"]),
+                "province_code": f["province_code"],
+                "old_province_code": f["province_code"],
+                "commune_code": f["commune_code"],
+                "district_code": None,
+                "geom": to_db(point(f["lon"], f["lat"])),
+                "lon": f["lon"],
+                "lat": f["lat"],
+                "location_approximate": False,
+                "location_source": LocationSource.IMPORT,
+                "design_capacity": f["design_capacity"],
+                "capacity_by_group": {},
+                "residents": f["residents"],
+                "staff": f["staff"],
+                "is_demo": True,
+                "search_text": fold(f["name"]),
+                "version": 1,
+                "status_changed_on": date(2025, 1, 1),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for f in dataset.facilities
+        ]
         db.session.execute(insert(Facility.__table__), rows)
         db.session.commit()
         insert_s = time.perf_counter() - started
         db.session.remove()
-    return {"reference_s": reference_s, "insert_s": insert_s,
-            "load": " / ".join(f"{v:.1f}" for v in os.getloadavg()),
-            "facilities": len(dataset.facilities)}
+    return {
+        "reference_s": reference_s,
+        "insert_s": insert_s,
+        "load": " / ".join(f"{v:.1f}" for v in os.getloadavg()),
+        "facilities": len(dataset.facilities),
+    }
 
 
 def province_bbox(app: Flask, code: str) -> tuple[float, float, float, float]:
@@ -133,10 +167,18 @@ def province_bbox(app: Flask, code: str) -> tuple[float, float, float, float]:
     from registry.geography.models import AdminUnit, Edition, Level
 
     with app.app_context():
-        row = db.session.execute(select(
-            AdminUnit.min_lon, AdminUnit.min_lat, AdminUnit.max_lon, AdminUnit.max_lat,
-        ).where(AdminUnit.edition == Edition.PRE2025, AdminUnit.level == Level.PROVINCE,
-                AdminUnit.code == code)).one()
+        row = db.session.execute(
+            select(
+                AdminUnit.min_lon,
+                AdminUnit.min_lat,
+                AdminUnit.max_lon,
+                AdminUnit.max_lat,
+            ).where(
+                AdminUnit.edition == Edition.PRE2025,
+                AdminUnit.level == Level.PROVINCE,
+                AdminUnit.code == code,
+            )
+        ).one()
         db.session.remove()
     return tuple(row)  # type: ignore[return-value]
 
@@ -149,8 +191,10 @@ def logged_in_client(app: Flask, username: str):
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert token, "no CSRF token on the login page"
-    response = client.post("/auth/login", data={"username": username, "password": PASSWORD,
-                                                 "csrf_token": token.group(1)})
+    response = client.post(
+        "/auth/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+    )
     assert response.status_code == 302, "bench login failed"
     return client
 
@@ -164,8 +208,16 @@ def time_endpoint(app: Flask, runs: int, bbox: tuple[float, ...]) -> list[dict[s
             body = client.get(url).get_data()
             count = body.count(b'"type":"Feature"')
             ms = median_ms(lambda url=url, client=client: client.get(url).get_data(), runs)
-            results.append({"who": who, "scope": scope, "ms": ms, "features": count,
-                            "bytes": len(body), "gzip": len(gzip.compress(body, 6))})
+            results.append(
+                {
+                    "who": who,
+                    "scope": scope,
+                    "ms": ms,
+                    "features": count,
+                    "bytes": len(body),
+                    "gzip": len(gzip.compress(body, 6)),
+                }
+            )
     return results
 
 
@@ -192,8 +244,9 @@ def time_page(app: Flask, runs: int) -> dict[str, Any] | None:
     times, count, steps = [], 0, {}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=executable, headless=True, args=CHROMIUM_ARGS
+            )
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             page = context.new_page()
             page.goto(base + "/auth/login")
@@ -214,8 +267,12 @@ def time_page(app: Flask, runs: int) -> dict[str, Any] | None:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-    return {"ms": statistics.median(times[1:]), "first_ms": times[0], "markers": count,
-            "steps": steps}
+    return {
+        "ms": statistics.median(times[1:]),
+        "first_ms": times[0],
+        "markers": count,
+        "steps": steps,
+    }
 
 
 # --- report --------------------------------------------------------------------------------
@@ -225,11 +282,18 @@ def _fmt(ms: float) -> str:
     return f"{ms:,.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
 
 
-def section(info: dict[str, Any], endpoint: list[dict[str, Any]], page: dict[str, Any] | None,
-            runs: int, bbox: tuple[float, ...]) -> str:
+def section(
+    info: dict[str, Any],
+    endpoint: list[dict[str, Any]],
+    page: dict[str, Any] | None,
+    runs: int,
+    bbox: tuple[float, ...],
+) -> str:
     m = machine()
     lines = [
-        START, "## Map", "",
+        START,
+        "## Map",
+        "",
         f"`python -m bench.bench_map` on {date.today().isoformat()}: a fresh SpatiaLite database "
         f"(migrations, facility types, all administrative units), {info['facilities']:,} "
         f"synthetic facilities (bench/synthetic.py, seed 1) bulk-inserted in "
@@ -244,26 +308,37 @@ def section(info: dict[str, Any], endpoint: list[dict[str, Any]], page: dict[str
     ]
     for r in endpoint:
         target = TARGETS_MS[r["scope"]]
-        what = ("`/map/data`, province bbox (Đồng Nai pre-2025: "
-                + ", ".join(f"{v:.2f}" for v in bbox) + ")") if r["scope"] == "province" \
+        what = (
+            (
+                "`/map/data`, province bbox (Đồng Nai pre-2025: "
+                + ", ".join(f"{v:.2f}" for v in bbox)
+                + ")"
+            )
+            if r["scope"] == "province"
             else "`/map/data`, whole country"
+        )
         lines.append(
             f"| {what} | {r['who']} | {r['features']:,} | {r['bytes'] / 1024:,.0f} KB "
             f"({r['gzip'] / 1024:,.0f} KB) | {_fmt(r['ms'])} | < {target:,.0f} ms | "
-            f"{'yes' if r['ms'] < target else 'NO'} |")
+            f"{'yes' if r['ms'] < target else 'NO'} |"
+        )
     if page:
         lines.append(
             f"| map page in headless Chromium until all markers are clustered | admin | "
             f"{page['markers']:,} | | {_fmt(page['ms'])} (first load {_fmt(page['first_ms'])}) "
-            f"| < 3,000 ms | {'yes' if page['ms'] < TARGETS_MS['page'] else 'NO'} |")
+            f"| < 3,000 ms | {'yes' if page['ms'] < TARGETS_MS['page'] else 'NO'} |"
+        )
     else:
         lines.append("| map page in headless Chromium | | | | not measured (no Chromium) | | |")
     if page and page["steps"]:
         s = page["steps"]
-        lines += ["", f"Last page load, in ms since navigation: script running {s.get('script')}, "
-                  f"data parsed {s.get('data')}, markers built {s.get('markers')}, all "
-                  f"clustered {s.get('ready')} (clustering runs in chunks, the page stays "
-                  "responsive meanwhile)."]
+        lines += [
+            "",
+            f"Last page load, in ms since navigation: script running {s.get('script')}, "
+            f"data parsed {s.get('data')}, markers built {s.get('markers')}, all "
+            f"clustered {s.get('ready')} (clustering runs in chunks, the page stays "
+            "responsive meanwhile).",
+        ]
     lines += [
         "",
         "The viewer's request runs a second query for confidential facilities (generalised "
@@ -282,8 +357,11 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--page-runs", type=int, default=3)
     parser.add_argument("--province", default="75", help="pre-2025 province for the bbox")
-    parser.add_argument("--database-url", default=None,
-                        help="an EMPTY database to use instead of a temporary SpatiaLite file")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="an EMPTY database to use instead of a temporary SpatiaLite file",
+    )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -291,17 +369,23 @@ def main(argv: list[str] | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="bench_map_") as folder:
         app = build_app(Path(folder), args.database_url)
         info = load(app, args.facilities, args.seed)
-        print(f"reference data {info['reference_s']:.1f} s, "
-              f"{info['facilities']:,} facilities inserted in {info['insert_s']:.1f} s")
+        print(
+            f"reference data {info['reference_s']:.1f} s, "
+            f"{info['facilities']:,} facilities inserted in {info['insert_s']:.1f} s"
+        )
         bbox = province_bbox(app, args.province)
         endpoint = time_endpoint(app, args.runs, bbox)
         for r in endpoint:
-            print(f"{r['who']:6} {r['scope']:8} {r['features']:6,} features "
-                  f"{r['bytes'] / 1024:7,.0f} KB  {r['ms']:7.1f} ms")
+            print(
+                f"{r['who']:6} {r['scope']:8} {r['features']:6,} features "
+                f"{r['bytes'] / 1024:7,.0f} KB  {r['ms']:7.1f} ms"
+            )
         page = None if args.no_browser else time_page(app, args.page_runs)
         if page:
-            print(f"page: {page['markers']:,} markers ready in {page['ms']:.0f} ms "
-                  f"(first {page['first_ms']:.0f} ms)")
+            print(
+                f"page: {page['markers']:,} markers ready in {page['ms']:.0f} ms "
+                f"(first {page['first_ms']:.0f} ms)"
+            )
         from registry.extensions import db
 
         with app.app_context():

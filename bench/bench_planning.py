@@ -53,35 +53,96 @@ BENCH_PLAN: dict[str, Any] = {
     "period": {"start": 2025, "end": 2030},
     "jurisdiction": {"scope": "national", "edition": "2025"},
     "rules": [
-        {"code": f"B-{n:02d}", "kind": kind, "title_vi": kind, "title_en": kind,
-         "severity": "info", "target_year": 2030, "source": {"document": "synthetic"},
-         "params": params}
-        for n, (kind, params) in enumerate([
-            ("min_count", {"types": ["ELDERLY"], "scope": "each_unit", "level": "province",
-                           "min": 20}),
-            ("min_count", {"types": ["DRUG_COMMUNITY"], "scope": "each_unit",
-                           "level": "commune", "min": 1, "min_share_of_units_pct": 10}),
-            ("min_count", {"types": ALL_TYPES, "ownership": "non_public",
-                           "scope": "jurisdiction", "min": 3000}),
-            ("min_count", {"types": ["GENERAL"], "scope": "units", "level": "province",
-                           "unit_min": {"75": 5, "66": 5, "01": None}}),
-            ("non_public_share", {"types": ALL_TYPES, "scope": "each_unit",
-                                  "level": "province", "min_pct": 40}),
-            ("total_capacity", {"types": ["ELDERLY"], "scope": "each_unit", "level": "province",
-                                "min": 500}),
-            ("capacity_per_population", {"types": ALL_TYPES, "scope": "each_unit",
-                                         "level": "province", "per": 10000, "min": 5}),
-            ("capacity_bounds", {"types": ["MENTAL", "GENERAL"], "min": 300, "max": 500}),
-            ("residents_within_capacity", {}),
-            ("licensing_required", {"residents_threshold": 10}),
-            ("coverage", {"types": ["SOCIAL_WORK"], "level": "commune", "distance_km": 20,
-                          "mode": "each_unit"}),
-            ("coverage", {"types": ["GENERAL"], "level": "commune", "distance_km": 30,
-                          "mode": "population_share", "min_pct": 80}),
-            ("spacing", {"types": ["SHELTER"], "min_distance_km": 1}),
-            ("valid_admin_codes", {"subject": "facilities"}),
-            ("external_indicator", {"reason_vi": "thử", "reason_en": "test"}),
-        ], start=1)
+        {
+            "code": f"B-{n:02d}",
+            "kind": kind,
+            "title_vi": kind,
+            "title_en": kind,
+            "severity": "info",
+            "target_year": 2030,
+            "source": {"document": "synthetic"},
+            "params": params,
+        }
+        for n, (kind, params) in enumerate(
+            [
+                (
+                    "min_count",
+                    {"types": ["ELDERLY"], "scope": "each_unit", "level": "province", "min": 20},
+                ),
+                (
+                    "min_count",
+                    {
+                        "types": ["DRUG_COMMUNITY"],
+                        "scope": "each_unit",
+                        "level": "commune",
+                        "min": 1,
+                        "min_share_of_units_pct": 10,
+                    },
+                ),
+                (
+                    "min_count",
+                    {
+                        "types": ALL_TYPES,
+                        "ownership": "non_public",
+                        "scope": "jurisdiction",
+                        "min": 3000,
+                    },
+                ),
+                (
+                    "min_count",
+                    {
+                        "types": ["GENERAL"],
+                        "scope": "units",
+                        "level": "province",
+                        "unit_min": {"75": 5, "66": 5, "01": None},
+                    },
+                ),
+                (
+                    "non_public_share",
+                    {"types": ALL_TYPES, "scope": "each_unit", "level": "province", "min_pct": 40},
+                ),
+                (
+                    "total_capacity",
+                    {"types": ["ELDERLY"], "scope": "each_unit", "level": "province", "min": 500},
+                ),
+                (
+                    "capacity_per_population",
+                    {
+                        "types": ALL_TYPES,
+                        "scope": "each_unit",
+                        "level": "province",
+                        "per": 10000,
+                        "min": 5,
+                    },
+                ),
+                ("capacity_bounds", {"types": ["MENTAL", "GENERAL"], "min": 300, "max": 500}),
+                ("residents_within_capacity", {}),
+                ("licensing_required", {"residents_threshold": 10}),
+                (
+                    "coverage",
+                    {
+                        "types": ["SOCIAL_WORK"],
+                        "level": "commune",
+                        "distance_km": 20,
+                        "mode": "each_unit",
+                    },
+                ),
+                (
+                    "coverage",
+                    {
+                        "types": ["GENERAL"],
+                        "level": "commune",
+                        "distance_km": 30,
+                        "mode": "population_share",
+                        "min_pct": 80,
+                    },
+                ),
+                ("spacing", {"types": ["SHELTER"], "min_distance_km": 1}),
+                ("valid_admin_codes", {"subject": "facilities"}),
+                ("external_indicator", {"reason_vi": "thử", "reason_en": "test"}),
+            ],
+            start=1,
+        )
     ],
 }
 
@@ -97,23 +158,45 @@ def to_facts(ds: SyntheticDataset) -> Facts:
     every non-public facility is registered, and one in ten lacks a licence."""
     facilities = [
         FacilityFact(
-            id=f["id"], code=f["code"], name=f["name"], type_code=f["type_code"],
-            ownership=f["ownership"], status=f["status"], province_code=f["province_code"],
-            commune_code=f["commune_code"], lon=f["lon"], lat=f["lat"],
-            design_capacity=f["design_capacity"], residents=f["residents"],
-            has_registration=True, has_licence=f["id"] % 10 != 0,
+            id=f["id"],
+            code=f["code"],
+            name=f["name"],
+            type_code=f["type_code"],
+            ownership=f["ownership"],
+            status=f["status"],
+            province_code=f["province_code"],
+            commune_code=f["commune_code"],
+            lon=f["lon"],
+            lat=f["lat"],
+            design_capacity=f["design_capacity"],
+            residents=f["residents"],
+            has_registration=True,
+            has_licence=f["id"] % 10 != 0,
         )
         for f in ds.facilities
     ]
     units: list[UnitFact] = []
     for p in ds.provinces:
         for edition in ("pre2025", "2025"):
-            units.append(UnitFact(p["code"], "province", p["name"], None, edition,
-                                  population=p["population"]))
+            units.append(
+                UnitFact(
+                    p["code"], "province", p["name"], None, edition, population=p["population"]
+                )
+            )
     for c in ds.communes:
-        units.append(UnitFact(c["code"], "commune", c["code"], c["province_code"], "2025",
-                              population=c["population"], rep_lon=c["point"].x,
-                              rep_lat=c["point"].y, province_code=c["province_code"]))
+        units.append(
+            UnitFact(
+                c["code"],
+                "commune",
+                c["code"],
+                c["province_code"],
+                "2025",
+                population=c["population"],
+                rep_lon=c["point"].x,
+                rep_lat=c["point"].y,
+                province_code=c["province_code"],
+            )
+        )
     return Facts(facilities, units)
 
 
@@ -141,8 +224,12 @@ def run(ds: SyntheticDataset, runs: int, mclp_runs: int, province: str) -> dict[
     def national_check() -> object:
         return evaluate_all(plans, CheckContext(AS_OF, facts.facilities, facts.units))
 
-    demand = [cov.DemandPoint(c["code"], c["point"].x, c["point"].y, c["population"],
-                              group_code=c["province_code"]) for c in ds.communes[:10_000]]
+    demand = [
+        cov.DemandPoint(
+            c["code"], c["point"].x, c["point"].y, c["population"], group_code=c["province_code"]
+        )
+        for c in ds.communes[:10_000]
+    ]
     supply = [cov.SupplyPoint(f.id, f.lon or 0.0, f.lat or 0.0) for f in facts.facilities]
 
     def coverage() -> object:
@@ -150,10 +237,15 @@ def run(ds: SyntheticDataset, runs: int, mclp_runs: int, province: str) -> dict[
 
     rng = np.random.default_rng(7)
     picks = rng.choice(len(ds.communes), min(500, len(ds.communes)), replace=False)
-    candidates = [siting.CandidateSite(f"C{i}", ds.communes[i]["point"].x + 0.01,
-                                       ds.communes[i]["point"].y) for i in picks.tolist()]
-    existing = [cov.SupplyPoint(f.id, f.lon or 0.0, f.lat or 0.0) for f in facts.facilities
-                if f.type_code == "VICTIM_SUPPORT" and f.status == "operating"]
+    candidates = [
+        siting.CandidateSite(f"C{i}", ds.communes[i]["point"].x + 0.01, ds.communes[i]["point"].y)
+        for i in picks.tolist()
+    ]
+    existing = [
+        cov.SupplyPoint(f.id, f.lon or 0.0, f.lat or 0.0)
+        for f in facts.facilities
+        if f.type_code == "VICTIM_SUPPORT" and f.status == "operating"
+    ]
     last: list[siting.SitingResult] = []
 
     def mclp() -> object:
@@ -181,17 +273,31 @@ def run(ds: SyntheticDataset, runs: int, mclp_runs: int, province: str) -> dict[
         "mclp_no_existing": median_seconds(mclp_no_existing, 1),
     }
     return {
-        "figures": figures, "plans": len(plans), "rules": n_rules,
-        "facilities": len(facts.facilities), "communes": len(ds.communes),
-        "province": province, "province_facilities": len(prov_facilities),
-        "demand": len(demand), "candidates": len(candidates), "existing": len(existing),
-        "mclp": last[-1], "mclp_no_existing": last_empty[-1], "statuses": statuses,
-        "runs": runs, "mclp_runs": mclp_runs,
+        "figures": figures,
+        "plans": len(plans),
+        "rules": n_rules,
+        "facilities": len(facts.facilities),
+        "communes": len(ds.communes),
+        "province": province,
+        "province_facilities": len(prov_facilities),
+        "demand": len(demand),
+        "candidates": len(candidates),
+        "existing": len(existing),
+        "mclp": last[-1],
+        "mclp_no_existing": last_empty[-1],
+        "statuses": statuses,
+        "runs": runs,
+        "mclp_runs": mclp_runs,
     }
 
 
-TARGETS = {"province": 0.1, "national": 2.0, "coverage": 1.0, "mclp": 30.0,
-           "mclp_no_existing": 30.0}
+TARGETS = {
+    "province": 0.1,
+    "national": 2.0,
+    "coverage": 1.0,
+    "mclp": 30.0,
+    "mclp_no_existing": 30.0,
+}
 
 
 def report(res: dict[str, Any], info: dict[str, str], seed: int) -> str:
@@ -213,18 +319,26 @@ def report(res: dict[str, Any], info: dict[str, str], seed: int) -> str:
         "plus one using every rule kind). Medians of "
         f"{res['runs']} runs ({res['mclp_runs']} for MCLP).",
         "",
-        f"Machine: {info['nproc']} CPU ({info['cpu']}), Python {info['python']}, "
-        f"{info['system']}.",
+        f"Machine: {info['nproc']} CPU ({info['cpu']}), Python {info['python']}, {info['system']}.",
         "",
         "| what | median | target | met |",
         "|---|---|---|---|",
-        row("province", f"one province's full check (province {res['province']}, "
-                        f"{res['province_facilities']} facilities)"),
+        row(
+            "province",
+            f"one province's full check (province {res['province']}, "
+            f"{res['province_facilities']} facilities)",
+        ),
         row("national", "national check, all rules"),
-        row("coverage", f"coverage of {res['demand']:,} demand points by "
-                        f"{res['facilities']:,} facilities, 10 km"),
-        row("mclp", f"MCLP, {res['candidates']} candidates, {res['demand']:,} demand points, "
-                    f"k=10, 20 km, {res['existing']} existing fixed"),
+        row(
+            "coverage",
+            f"coverage of {res['demand']:,} demand points by "
+            f"{res['facilities']:,} facilities, 10 km",
+        ),
+        row(
+            "mclp",
+            f"MCLP, {res['candidates']} candidates, {res['demand']:,} demand points, "
+            f"k=10, 20 km, {res['existing']} existing fixed",
+        ),
         row("mclp_no_existing", "the same MCLP with no existing facility (harder; one run)"),
         "",
         f"MCLP: spopt model of {m.rows} rows x {m.columns} columns after exact reductions; "
@@ -233,7 +347,8 @@ def report(res: dict[str, Any], info: dict[str, str], seed: int) -> str:
         f"{e.rows} rows x {e.columns} columns, {e.solver_status}.",
         "",
         "National results by status: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(res["statuses"].items())) + ".",
+        + ", ".join(f"{k} {v}" for k, v in sorted(res["statuses"].items()))
+        + ".",
         END,
     ]
     return "\n".join(lines) + "\n"

@@ -19,8 +19,12 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    return {"nproc": str(os.cpu_count()), "cpu": model,
-            "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def write_section(section: str, start: str, end: str, path: Path = BENCHMARKS_FILE) -> None:

@@ -120,8 +120,16 @@ def register_blueprints(app: Flask) -> None:
     from registry.planning import bp as planning_bp
     from registry.planning import views as planning_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp, facilities_bp, geography_bp, maps_bp,
-               planning_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        audit_bp,
+        facilities_bp,
+        geography_bp,
+        maps_bp,
+        planning_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -76,22 +76,54 @@ def spatial_system_tables(dialect: str) -> set[str]:
     """Tables the spatial extension owns; migrations must neither create nor drop them."""
     if dialect == "sqlite":
         return {
-            "spatial_ref_sys", "spatial_ref_sys_aux", "spatialite_history", "sql_statements_log",
-            "geometry_columns", "geometry_columns_auth", "geometry_columns_statistics",
-            "geometry_columns_field_infos", "geometry_columns_time", "views_geometry_columns",
-            "views_geometry_columns_auth", "views_geometry_columns_statistics",
-            "views_geometry_columns_field_infos", "virts_geometry_columns",
-            "virts_geometry_columns_auth", "virts_geometry_columns_statistics",
-            "virts_geometry_columns_field_infos", "vector_layers", "vector_layers_auth",
-            "vector_layers_statistics", "vector_layers_field_infos", "data_licenses", "KNN",
-            "KNN2", "SpatialIndex", "ElementaryGeometries", "SE_external_graphics",
-            "SE_fonts", "SE_raster_styled_layers", "SE_vector_styled_layers",
+            "spatial_ref_sys",
+            "spatial_ref_sys_aux",
+            "spatialite_history",
+            "sql_statements_log",
+            "geometry_columns",
+            "geometry_columns_auth",
+            "geometry_columns_statistics",
+            "geometry_columns_field_infos",
+            "geometry_columns_time",
+            "views_geometry_columns",
+            "views_geometry_columns_auth",
+            "views_geometry_columns_statistics",
+            "views_geometry_columns_field_infos",
+            "virts_geometry_columns",
+            "virts_geometry_columns_auth",
+            "virts_geometry_columns_statistics",
+            "virts_geometry_columns_field_infos",
+            "vector_layers",
+            "vector_layers_auth",
+            "vector_layers_statistics",
+            "vector_layers_field_infos",
+            "data_licenses",
+            "KNN",
+            "KNN2",
+            "SpatialIndex",
+            "ElementaryGeometries",
+            "SE_external_graphics",
+            "SE_fonts",
+            "SE_raster_styled_layers",
+            "SE_vector_styled_layers",
             "rl2map_configurations",
-            "topologies", "networks", "raster_coverages", "raster_coverages_keyword",
-            "raster_coverages_srid", "vector_coverages", "vector_coverages_keyword",
-            "vector_coverages_srid", "wms_getcapabilities", "wms_getmap", "wms_ref_sys",
-            "wms_settings", "iso_metadata", "iso_metadata_reference", "stored_procedures",
-            "stored_variables", "sqlite_sequence",
+            "topologies",
+            "networks",
+            "raster_coverages",
+            "raster_coverages_keyword",
+            "raster_coverages_srid",
+            "vector_coverages",
+            "vector_coverages_keyword",
+            "vector_coverages_srid",
+            "wms_getcapabilities",
+            "wms_getmap",
+            "wms_ref_sys",
+            "wms_settings",
+            "iso_metadata",
+            "iso_metadata_reference",
+            "stored_procedures",
+            "stored_variables",
+            "sqlite_sequence",
         }
     return {"spatial_ref_sys", "topology", "layer"}
 
@@ -102,10 +134,14 @@ def migration_include_object(
     """Alembic filter: leave the spatial extensions' own tables and indexes alone."""
     from geoalchemy2 import alembic_helpers
 
-    if type_ == "table" and name and (
-        name in spatial_system_tables("sqlite") | spatial_system_tables("postgresql")
-        or name.startswith("idx_")
-        or name == "alembic_version"
+    if (
+        type_ == "table"
+        and name
+        and (
+            name in spatial_system_tables("sqlite") | spatial_system_tables("postgresql")
+            or name.startswith("idx_")
+            or name == "alembic_version"
+        )
     ):
         return False
     return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))

@@ -45,8 +45,14 @@ def ensure_demo_users() -> list[tuple[str, str]]:
         if exists:
             continue
         password = secrets.token_urlsafe(9)
-        auth_services.create_user(db.session, username=username, password=password, role=role,
-                                  province_code=province, full_name=full_name)
+        auth_services.create_user(
+            db.session,
+            username=username,
+            password=password,
+            role=role,
+            province_code=province,
+            full_name=full_name,
+        )
         created.append((username, password))
     return created
 

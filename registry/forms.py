@@ -28,8 +28,9 @@ def in_range(low: float, high: float) -> NumberRange:
 
 def version_check() -> Regexp:
     """The hidden record version the form carries back: digits that fit an ``integer``."""
-    return Regexp(r"^[0-9]{1,9}$",
-                  message=_l("The form is out of date: reload the page and try again."))
+    return Regexp(
+        r"^[0-9]{1,9}$", message=_l("The form is out of date: reload the page and try again.")
+    )
 
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
@@ -67,8 +68,7 @@ class FiniteDecimalField(DecimalField):
 
     data: Decimal | float | None
 
-    def __init__(self, label: object = None, validators: list | None = None,
-                 **kwargs: object):
+    def __init__(self, label: object = None, validators: list | None = None, **kwargs: object):
         kwargs.setdefault("invalid_value_message", NUMBER)
         super().__init__(label, validators, **kwargs)
 

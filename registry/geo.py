@@ -21,7 +21,6 @@ WGS84 = 4326
 GEOD = Geod(ellps="WGS84")
 
 
-
 def to_shapely(value: Any) -> BaseGeometry | None:
     """A stored geometry (WKB/WKT element, WKT text, GeoJSON dict) as a shapely geometry."""
     if value is None:
@@ -79,7 +78,6 @@ def distance_m(a: Point, b: Point) -> float:
     """Geodesic distance in metres between two WGS 84 points."""
     _, _, dist = GEOD.inv(a.x, a.y, b.x, b.y)
     return float(dist)
-
 
 
 def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:

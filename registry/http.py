@@ -76,8 +76,7 @@ def parse_float(text: str | None, *, low: float, high: float) -> float | None:
     return value
 
 
-def arg_int(args: Mapping[str, str], name: str, *, low: int = 0,
-            high: int = INT_MAX) -> int | None:
+def arg_int(args: Mapping[str, str], name: str, *, low: int = 0, high: int = INT_MAX) -> int | None:
     """Query parameter ``name`` as a bounded whole number, or ``None`` when missing or bad."""
     return parse_int(args.get(name), low=low, high=high)
 
@@ -88,8 +87,7 @@ def arg_ints(args: Any, name: str, *, low: int = 0, high: int = INT_MAX) -> list
     return [v for v in values if v is not None]
 
 
-def arg_float(args: Mapping[str, str], name: str, *, low: float,
-              high: float) -> float | None:
+def arg_float(args: Mapping[str, str], name: str, *, low: float, high: float) -> float | None:
     """Query parameter ``name`` as a finite number within bounds, or ``None``."""
     return parse_float(args.get(name), low=low, high=high)
 

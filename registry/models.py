@@ -28,8 +28,13 @@ class Base(DeclarativeBase):
 def str_enum(enum_cls: type[StrEnum], name: str, length: int = 32) -> Enum:
     """A string column of an enum's values (not names), without a native database enum,
     so adding a value needs no ALTER TYPE and reads the same on SQLite and PostgreSQL."""
-    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=length)
+    return Enum(
+        enum_cls,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=length,
+    )
 
 
 class TimestampMixin:

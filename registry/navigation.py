@@ -41,8 +41,14 @@ def nav_items() -> list[dict[str, object]]:
             continue
         if not current_user.is_authenticated or not current_user.can(item.permission):
             continue
-        items.append({"key": item.key, "url": url_for(item.endpoint), "label": item.label,
-                      "prefix": item.prefix})
+        items.append(
+            {
+                "key": item.key,
+                "url": url_for(item.endpoint),
+                "label": item.label,
+                "prefix": item.prefix,
+            }
+        )
     return items
 
 

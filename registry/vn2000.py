@@ -264,6 +264,7 @@ def looks_swapped(x: float, y: float) -> bool:
     In Vietnam the two ranges do not overlap (eastings 200-800 km, northings 900-2 600 km), so
     a value pair that fits only the GIS order was almost certainly typed as (easting, northing).
     """
+
     def within(value: float, bounds: tuple[float, float]) -> bool:
         return bounds[0] <= value <= bounds[1]
 

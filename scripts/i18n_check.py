@@ -21,9 +21,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-             str(ROOT / "babel.cfg"), "-k", "_l", "-o", str(pot), str(ROOT)],
-            check=True, cwd=ROOT, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                str(ROOT / "babel.cfg"),
+                "-k",
+                "_l",
+                "-o",
+                str(pot),
+                str(ROOT),
+            ],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
         )
         with pot.open("rb") as fh:
             template = read_po(fh)

@@ -123,8 +123,11 @@ def db_session(app: Flask) -> Iterator:
         outer = conn.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": conn, "join_transaction_mode": "create_savepoint",
-             "class_": _ConnectionBoundSession}
+            {
+                "bind": conn,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _ConnectionBoundSession,
+            }
         )
         factories.bind(_db.session)
         try:

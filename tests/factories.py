@@ -49,7 +49,6 @@ class UserFactory(BaseFactory):
     failed_logins = 0
 
 
-
 @registered
 class FacilityFactory(BaseFactory):
     """A facility set up through plain attributes, for fixtures; rules go through services."""

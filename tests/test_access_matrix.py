@@ -55,15 +55,27 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
     ("planning.scenario", "GET", "/planning/scenarios/{scenario}", ALL),
     ("planning.scenario_map", "GET", "/planning/scenarios/{scenario}/map.json", ALL),
     ("planning.add_item", "POST", "/planning/scenarios/{scenario}/items", PLANNERS),
-    ("planning.delete_item", "POST", "/planning/scenarios/{scenario}/items/{item}/delete",
-     PLANNERS),
+    (
+        "planning.delete_item",
+        "POST",
+        "/planning/scenarios/{scenario}/items/{item}/delete",
+        PLANNERS,
+    ),
     ("planning.copy_scenario", "POST", "/planning/scenarios/{scenario}/copy", PLANNERS),
     ("planning.adopt", "POST", "/planning/scenarios/{scenario}/adopt", {Role.ADMIN}),
 ]
 
 # Reachable without logging in, on purpose.
-PUBLIC = {"static", "bootstrap.static", "main.healthz", "main.about", "main.set_language",
-          "main.vendor", "auth.login", "auth.logout"}
+PUBLIC = {
+    "static",
+    "bootstrap.static",
+    "main.healthz",
+    "main.about",
+    "main.set_language",
+    "main.vendor",
+    "auth.login",
+    "auth.logout",
+}
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -78,14 +90,20 @@ def _planning_ids(db_session) -> dict:
 
     planning.load_plans(db_session)
     plan = planning.plan_by_code(db_session, "QD-1520-LDTBXH-2015")
-    scenario = planning.create_scenario(db_session, name="Matrix", province_code="75",
-                                        target_year=2026, notes=None, actor_id=None)
-    item = ScenarioItem(action=ItemAction.ADD, name="x", type_code="GENERAL", lon=106.82,
-                        lat=10.95, province_code="75")
+    scenario = planning.create_scenario(
+        db_session, name="Matrix", province_code="75", target_year=2026, notes=None, actor_id=None
+    )
+    item = ScenarioItem(
+        action=ItemAction.ADD,
+        name="x",
+        type_code="GENERAL",
+        lon=106.82,
+        lat=10.95,
+        province_code="75",
+    )
     scenario.items.append(item)
     db_session.flush()
-    return {"plan": plan.code, "rule": plan.rules[0].id, "scenario": scenario.id,
-            "item": item.id}
+    return {"plan": plan.code, "rule": plan.rules[0].id, "scenario": scenario.id, "item": item.id}
 
 
 def _url(template: str, user, facility, ids=None) -> str:
@@ -93,8 +111,9 @@ def _url(template: str, user, facility, ids=None) -> str:
 
 
 @pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize(("endpoint", "method", "template", "allowed"), MATRIX,
-                         ids=[m[0] for m in MATRIX])
+@pytest.mark.parametrize(
+    ("endpoint", "method", "template", "allowed"), MATRIX, ids=[m[0] for m in MATRIX]
+)
 def test_role_access(client, auth, db_session, role, endpoint, method, template, allowed):
     user = UserFactory(role=role, province_code="75")
     facility = FacilityFactory(province_code="75")
@@ -111,8 +130,9 @@ def test_role_access(client, auth, db_session, role, endpoint, method, template,
         assert response.status_code == 403, (endpoint, role, response.status_code)
 
 
-@pytest.mark.parametrize(("endpoint", "method", "template", "allowed"), MATRIX,
-                         ids=[m[0] for m in MATRIX])
+@pytest.mark.parametrize(
+    ("endpoint", "method", "template", "allowed"), MATRIX, ids=[m[0] for m in MATRIX]
+)
 def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, template, allowed):
     user = UserFactory()
     facility = FacilityFactory()
@@ -123,9 +143,14 @@ def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, templa
         assert "/auth/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("template", [
-    "/facilities/{facility}", "/facilities/{facility}/edit", "/facilities/{facility}/history",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/facilities/{facility}",
+        "/facilities/{facility}/edit",
+        "/facilities/{facility}/history",
+    ],
+)
 def test_other_provinces_records_are_not_found(client, auth, db_session, template):
     """Jurisdiction: a Đắk Lắk admin does not see a Đồng Nai facility at all."""
     admin = UserFactory(role=Role.ADMIN, province_code="66")

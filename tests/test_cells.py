@@ -53,8 +53,9 @@ def test_xlsx_text_is_a_string_never_a_formula(write_only):
     append_row(sheet, [*DANGEROUS, 1250, 10.95, date(2020, 1, 5)])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    *texts, number, degrees, day = next(load_workbook(io.BytesIO(buffer.getvalue()))
-                                        .active.iter_rows())
+    *texts, number, degrees, day = next(
+        load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows()
+    )
     assert {c.data_type for c in texts} == {"s"}
     # XML reads a carriage return back as a line feed; the text is otherwise exact.
     assert [c.value for c in texts] == [t.replace("\r", "\n") for t in DANGEROUS]

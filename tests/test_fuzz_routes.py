@@ -62,18 +62,70 @@ VALID: dict[str, list[str]] = {
 }
 PARAMS = sorted(VALID)
 # Parameters a page checks first (a province the user covers, a layer that exists, a type).
-GATES = {"province": "75", "edition": "2025", "level": "commune", "type_code": "GENERAL",
-         "type": "GENERAL", "plan": "QD-1520-LDTBXH-2015"}
+GATES = {
+    "province": "75",
+    "edition": "2025",
+    "level": "commune",
+    "type_code": "GENERAL",
+    "type": "GENERAL",
+    "plan": "QD-1520-LDTBXH-2015",
+}
 NASTY = ["99999999999999999999999", "abc", "-1", "1e309", "nan", "\x00"]
 
 JUNK = [
-    "", " ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e309", "-1e309", "1e-400",
-    "99999999999999999999999", "2147483648", "2147483647", "-1", "-2147483649", "0", "00",
-    "1.5", "0x10", "1_000", "+7", "١٢", "𝟙𝟚", "½", "\x00", "a\x00b", "' OR 1=1 --",
-    "1; DROP TABLE facilities", "%", "_", "\\", "'", '"', "<script>alert(1)</script>",
-    "../../etc/passwd", "a" * 5000, "9" * 5000, ",,,", "1,2,3", "nan,nan,nan,nan",
-    "1e309,0,0,0", "-200,-100,200,100", "107,11,106,10", "31/02/2025", "99/99/99999",
-    "00/00/0000", "2025-12-31", "Đồng Nai", "ĐỒNG NAI", "\u202e", "\ufeff", "😀",
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "-1e309",
+    "1e-400",
+    "99999999999999999999999",
+    "2147483648",
+    "2147483647",
+    "-1",
+    "-2147483649",
+    "0",
+    "00",
+    "1.5",
+    "0x10",
+    "1_000",
+    "+7",
+    "١٢",
+    "𝟙𝟚",
+    "½",
+    "\x00",
+    "a\x00b",
+    "' OR 1=1 --",
+    "1; DROP TABLE facilities",
+    "%",
+    "_",
+    "\\",
+    "'",
+    '"',
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "a" * 5000,
+    "9" * 5000,
+    ",,,",
+    "1,2,3",
+    "nan,nan,nan,nan",
+    "1e309,0,0,0",
+    "-200,-100,200,100",
+    "107,11,106,10",
+    "31/02/2025",
+    "99/99/99999",
+    "00/00/0000",
+    "2025-12-31",
+    "Đồng Nai",
+    "ĐỒNG NAI",
+    "\u202e",
+    "\ufeff",
+    "😀",
 ]
 
 
@@ -100,8 +152,18 @@ def _segment(converter, valid: list[str]) -> st.SearchStrategy[str]:
         return st.one_of(
             st.sampled_from(valid),
             st.integers(min_value=-(10**25), max_value=10**25).map(str),
-            st.sampled_from(["0", "2147483647", "2147483648", "99999999999999999999",
-                             "9" * 5000, "-1", "١٢", "𝟙"]),
+            st.sampled_from(
+                [
+                    "0",
+                    "2147483647",
+                    "2147483648",
+                    "99999999999999999999",
+                    "9" * 5000,
+                    "-1",
+                    "١٢",
+                    "𝟙",
+                ]
+            ),
             strings,
         )
     if isinstance(converter, AnyConverter):
@@ -128,8 +190,11 @@ _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
 
 def _get_rules(app):
-    return [rule for rule in app.url_map.iter_rules()
-            if "GET" in rule.methods and rule.endpoint not in EXCLUDED]
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in EXCLUDED
+    ]
 
 
 def _setup(db_session) -> dict[str, str]:
@@ -138,13 +203,18 @@ def _setup(db_session) -> dict[str, str]:
     user = UserFactory(role=Role.ADMIN, province_code="75")
     facility = FacilityFactory(province_code="75")
     planning.load_plans(db_session)
-    scenario = planning.create_scenario(db_session, name="Fuzz", province_code="75",
-                                        target_year=2026, notes=None, actor_id=None)
+    scenario = planning.create_scenario(
+        db_session, name="Fuzz", province_code="75", target_year=2026, notes=None, actor_id=None
+    )
     # Released into the outer (rolled-back) transaction: a request that fails and rolls back
     # its own work keeps the user and the records.
     db_session.commit()
-    return {"user": str(user.id), "facility": str(facility.id), "scenario": str(scenario.id),
-            "username": user.username}
+    return {
+        "user": str(user.id),
+        "facility": str(facility.id),
+        "scenario": str(scenario.id),
+        "username": user.username,
+    }
 
 
 def _fill(value: str, ids: dict[str, str]) -> str:
@@ -184,18 +254,23 @@ def capped_optimiser(monkeypatch):
 
 def _fuzz_route(client, db_session, rule, ids) -> str | None:
     """Run Hypothesis on one route; the failing URL and the error's summary, or None."""
-    segments = st.fixed_dictionaries({  # werkzeug keeps a rule's converters in _converters
-        name: _segment(rule._converters[name], PATH_VALID.get(name, ["1"]))
-        for name in sorted(rule.arguments)
-    })
+    segments = st.fixed_dictionaries(
+        {  # werkzeug keeps a rule's converters in _converters
+            name: _segment(rule._converters[name], PATH_VALID.get(name, ["1"]))
+            for name in sorted(rule.arguments)
+        }
+    )
     seen: list[str] = []
 
     # Shrinking is left out: it would multiply the run time, and the URL that failed is
     # reported as it was sent.
-    @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+    @settings(
+        max_examples=EXAMPLES_PER_ROUTE,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(segments=segments, query=QUERY)
     def run(segments, query):
         filled = {k: _fill(v, ids) for k, v in segments.items()}
@@ -210,8 +285,10 @@ def _fuzz_route(client, db_session, rule, ids) -> str | None:
             if frames and frames[-1] not in ours:
                 ours.append(frames[-1])  # where it broke, in a library or a template
             where = ", ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in ours)
-            seen.append(f"{_describe(rule, filled, query)}\n    {type(exc).__name__}: "
-                        f"{str(exc)[:200]}\n    at {where}")
+            seen.append(
+                f"{_describe(rule, filled, query)}\n    {type(exc).__name__}: "
+                f"{str(exc)[:200]}\n    at {where}"
+            )
             raise AssertionError(seen[-1]) from exc
         response.close()  # files sent by static routes stay open otherwise
         if response.status_code >= 500:
@@ -247,8 +324,11 @@ def test_no_get_route_answers_a_server_error(app, client, auth, db_session, capp
     ids = _setup(db_session)
     auth.login(ids["username"])
     assert client.get("/facilities/").status_code == 200  # logged in: the routes are reached
-    failures = [failure for rule in _get_rules(app)
-                if (failure := _fuzz_route(client, db_session, rule, ids))]
+    failures = [
+        failure
+        for rule in _get_rules(app)
+        if (failure := _fuzz_route(client, db_session, rule, ids))
+    ]
     assert failures == [], "server errors from bad input:\n" + "\n".join(failures)
     assert client.get("/facilities/").status_code == 200  # still logged in at the end
 
@@ -263,7 +343,8 @@ def test_the_fuzzed_parameters_are_all_the_app_reads():
     for path in REGISTRY.rglob("*.py"):
         read.update(pattern.findall(path.read_text(encoding="utf-8")))
     for form in (CheckForm, CoverageForm, SitingForm):  # built from request.args
-        read.update(name for name in dir(form)
-                    if type(getattr(form, name)).__name__ == "UnboundField")
+        read.update(
+            name for name in dir(form) if type(getattr(form, name)).__name__ == "UnboundField"
+        )
     missing = sorted(read - set(PARAMS))
     assert missing == [], f"parameters the app reads that the fuzz test never sends: {missing}"

@@ -59,20 +59,38 @@ class SecretSpec:
 # point. Boundary layers are written with 4 decimals, so one coordinate matched to 5
 # decimals or more is a leak on its own; a boundary vertex is never near enough to be a pair.
 SHELTER_A = SecretSpec(
-    "A", 106.91637, 10.92874, "75", "Địa chỉ tin cậy Long Bình",
-    "Hẻm Quỳnhxyz 17, ngõ Zebrawq", "Cổng sau mở bằng mã Kiwiplumq",
-    ("Quỳnhxyz", "Zebrawq", "Kiwiplumq"))
+    "A",
+    106.91637,
+    10.92874,
+    "75",
+    "Địa chỉ tin cậy Long Bình",
+    "Hẻm Quỳnhxyz 17, ngõ Zebrawq",
+    "Cổng sau mở bằng mã Kiwiplumq",
+    ("Quỳnhxyz", "Zebrawq", "Kiwiplumq"),
+)
 SHELTER_B = SecretSpec(
-    "B", 106.80027, 10.95963, "75", "Nhà tạm lánh Trấn Biên",
-    "Kiệt Tràmvoxy số 5", "Liên hệ chị Mangojuq trước khi đến",
-    ("Tràmvoxy", "Mangojuq"), status="planned")
+    "B",
+    106.80027,
+    10.95963,
+    "75",
+    "Nhà tạm lánh Trấn Biên",
+    "Kiệt Tràmvoxy số 5",
+    "Liên hệ chị Mangojuq trước khi đến",
+    ("Tràmvoxy", "Mangojuq"),
+    status="planned",
+)
 SHELTER_C = SecretSpec(  # another province: the jurisdiction rule
-    "C", 108.04427, 12.71936, "66", "Nhà tạm lánh Buôn Ma Thuột",
-    "Buôn Ếchdrazq, hẻm 3", "Chìa khóa gửi ông Pineqzol",
-    ("Ếchdrazq", "Pineqzol"))
+    "C",
+    108.04427,
+    12.71936,
+    "66",
+    "Nhà tạm lánh Buôn Ma Thuột",
+    "Buôn Ếchdrazq, hẻm 3",
+    "Chìa khóa gửi ông Pineqzol",
+    ("Ếchdrazq", "Pineqzol"),
+)
 # A proposal (scenario item) of a confidential type: its point is as secret as a facility's.
-PROPOSAL_P = SecretSpec("P", 106.88436, 10.97118, "75", "Nhà tạm lánh đề xuất",
-                        None, None, ())
+PROPOSAL_P = SecretSpec("P", 106.88436, 10.97118, "75", "Nhà tạm lánh đề xuất", None, None, ())
 FACILITY_SPECS = (SHELTER_A, SHELTER_B, SHELTER_C)
 CONFIDENTIAL_TYPE = "SHELTER"
 NO_SUCH_WORD = "Khongcoqzv"  # the text query at the "generalised" address (there is none)
@@ -133,48 +151,96 @@ def _seed(db_session) -> Seed:
         record = None
         if spec is not PROPOSAL_P:
             data = facilities.FacilityInput(
-                name=spec.name, type_code=CONFIDENTIAL_TYPE, ownership=Ownership.PUBLIC,
-                province_code=spec.province, lon=spec.lon, lat=spec.lat,
-                status=Status(spec.status), managing_body="Hội Liên hiệp Phụ nữ",
-                address=spec.address, notes=spec.notes, design_capacity=20,
-                residents=6 if spec.status == "operating" else None)
+                name=spec.name,
+                type_code=CONFIDENTIAL_TYPE,
+                ownership=Ownership.PUBLIC,
+                province_code=spec.province,
+                lon=spec.lon,
+                lat=spec.lat,
+                status=Status(spec.status),
+                managing_body="Hội Liên hiệp Phụ nữ",
+                address=spec.address,
+                notes=spec.notes,
+                design_capacity=20,
+                residents=6 if spec.status == "operating" else None,
+            )
             record, _warnings = facilities.register_facility(
-                db_session, data, actor_id=None, confirm_duplicates=True)
+                db_session, data, actor_id=None, confirm_duplicates=True
+            )
             records[spec.key] = record
         places[spec.key] = Place(
-            spec, record.id if record else None, record.code if record else None,
-            where.commune.code, where.district.code if where.district else None, rep)
+            spec,
+            record.id if record else None,
+            record.code if record else None,
+            where.commune.code,
+            where.district.code if where.district else None,
+            rep,
+        )
 
     planning.load_plans(db_session)
     plans = sorted(p.code for p in planning.all_plans(db_session))
-    s1 = planning.create_scenario(db_session, name="Kịch bản mạng lưới 2030",
-                                  province_code="75", target_year=2030, notes=None,
-                                  actor_id=None)
-    planning.add_item(db_session, s1, action=ItemAction.CAPACITY, facility=records["A"],
-                      design_capacity=40)
-    planning.add_item(db_session, s1, action=ItemAction.UPGRADE, facility=records["B"],
-                      new_status="operating")
-    planning.add_item(db_session, s1, action=ItemAction.ADD, name=PROPOSAL_P.name,
-                      type_code=CONFIDENTIAL_TYPE, ownership="public", lon=PROPOSAL_P.lon,
-                      lat=PROPOSAL_P.lat, design_capacity=15)
-    s2 = planning.create_scenario(db_session, name="Kịch bản thu gọn", province_code="75",
-                                  target_year=2030, notes=None, actor_id=None)
+    s1 = planning.create_scenario(
+        db_session,
+        name="Kịch bản mạng lưới 2030",
+        province_code="75",
+        target_year=2030,
+        notes=None,
+        actor_id=None,
+    )
+    planning.add_item(
+        db_session, s1, action=ItemAction.CAPACITY, facility=records["A"], design_capacity=40
+    )
+    planning.add_item(
+        db_session, s1, action=ItemAction.UPGRADE, facility=records["B"], new_status="operating"
+    )
+    planning.add_item(
+        db_session,
+        s1,
+        action=ItemAction.ADD,
+        name=PROPOSAL_P.name,
+        type_code=CONFIDENTIAL_TYPE,
+        ownership="public",
+        lon=PROPOSAL_P.lon,
+        lat=PROPOSAL_P.lat,
+        design_capacity=15,
+    )
+    s2 = planning.create_scenario(
+        db_session,
+        name="Kịch bản thu gọn",
+        province_code="75",
+        target_year=2030,
+        notes=None,
+        actor_id=None,
+    )
     planning.add_item(db_session, s2, action=ItemAction.CLOSE, facility=records["A"])
-    s66 = planning.create_scenario(db_session, name="Kịch bản Đắk Lắk", province_code="66",
-                                   target_year=2030, notes=None, actor_id=None)
-    planning.add_item(db_session, s66, action=ItemAction.CAPACITY, facility=records["C"],
-                      design_capacity=30)
+    s66 = planning.create_scenario(
+        db_session,
+        name="Kịch bản Đắk Lắk",
+        province_code="66",
+        target_year=2030,
+        notes=None,
+        actor_id=None,
+    )
+    planning.add_item(
+        db_session, s66, action=ItemAction.CAPACITY, facility=records["C"], design_capacity=30
+    )
     other = UserFactory(role=Role.VIEWER, province_code="75")
     db_session.flush()
 
-    communes = db_session.execute(select(AdminUnit.code, AdminUnit.rep_lon, AdminUnit.rep_lat)
-                                  .where(AdminUnit.edition == Edition.CURRENT,
-                                         AdminUnit.level == Level.COMMUNE,
-                                         AdminUnit.province_code == "75"))
-    return Seed(places=places, scenarios={"s1": s1.id, "s2": s2.id, "s66": s66.id},
-                plans=plans, other_user_id=other.id,
-                commune_points={c: (lon, lat) for c, lon, lat in communes
-                                if lon is not None})
+    communes = db_session.execute(
+        select(AdminUnit.code, AdminUnit.rep_lon, AdminUnit.rep_lat).where(
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.province_code == "75",
+        )
+    )
+    return Seed(
+        places=places,
+        scenarios={"s1": s1.id, "s2": s2.id, "s66": s66.id},
+        plans=plans,
+        other_user_id=other.id,
+        commune_points={c: (lon, lat) for c, lon, lat in communes if lon is not None},
+    )
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -194,8 +260,10 @@ class Reader:
 ALL_SECRETS = ("A", "B", "P", "C")
 READERS = [
     # No permission, in the province of A, B and P (C is another province's).
-    *(Reader(role, "75", ALL_SECRETS) for role in
-      (Role.PLANNER, Role.INVESTMENT_OFFICER, Role.REPORTER, Role.VIEWER)),
+    *(
+        Reader(role, "75", ALL_SECRETS)
+        for role in (Role.PLANNER, Role.INVESTMENT_OFFICER, Role.REPORTER, Role.VIEWER)
+    ),
     # The permission, but another province's jurisdiction: Đắk Lắk's admin for Đồng Nai's
     # places, Đồng Nai's admin for Đắk Lắk's shelter (an admin reaches every page a licensing
     # officer, the other role with the permission, does).
@@ -241,8 +309,11 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
 
 
 def _get_rules(app):
-    return [rule for rule in app.url_map.iter_rules()
-            if "GET" in (rule.methods or ()) and rule.endpoint not in SKIP_ENDPOINTS]
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.endpoint not in SKIP_ENDPOINTS
+    ]
 
 
 def _values_for(rule, arg: str, fillers: dict[str, list[str]]) -> list[str] | None:
@@ -282,44 +353,61 @@ def _extra_urls(seed: Seed) -> list[str]:
     open_ = "status=operating&status=planned"
     shelter = f"type={CONFIDENTIAL_TYPE}"
     urls = [
-        f"/facilities/?{shelter}", f"/facilities/?province=75&{shelter}&{open_}",
-        "/facilities/?sort=-updated", f"/facilities/?commune={a.commune}",
-        f"/facilities/?district={a.district}", f"/facilities/?province=66&{open_}",
+        f"/facilities/?{shelter}",
+        f"/facilities/?province=75&{shelter}&{open_}",
+        "/facilities/?sort=-updated",
+        f"/facilities/?commune={a.commune}",
+        f"/facilities/?district={a.district}",
+        f"/facilities/?province=66&{open_}",
         f"/facilities/?bbox={_box(*a.rep, 0.05)}&{open_}",
         f"/facilities/?bbox={_box(*c.rep, 0.05)}&{open_}",
-        f"/map/?{shelter}", f"/map/data?{shelter}&{open_}", "/map/data?province=66",
+        f"/map/?{shelter}",
+        f"/map/data?{shelter}&{open_}",
+        "/map/data?province=66",
         f"/map/data?bbox={_box(*a.rep, 0.05)}&{open_}",
         f"/map/capacity?edition=2025&level=commune&{shelter}&{open_}",
         f"/map/capacity?edition=pre2025&level=district&{shelter}&{open_}",
-        "/map/capacity?edition=2025&level=province", "/map/boundaries/2025/commune?province=75",
+        "/map/capacity?edition=2025&level=province",
+        "/map/boundaries/2025/commune?province=75",
         f"/geography/lookup?lon={a.rep[0]}&lat={a.rep[1]}",
-        "/audit/?entity=facilities", "/audit/?entity=scenario_items",
+        "/audit/?entity=facilities",
+        "/audit/?entity=scenario_items",
         f"/planning/scenarios/{s1}?type_code={CONFIDENTIAL_TYPE}",
         f"/planning/?scenario={s1}",
     ]
     for fmt in ("csv", "xlsx", "geojson"):
-        urls += [f"/facilities/export.{fmt}?{shelter}&{open_}",
-                 f"/facilities/export.{fmt}?province=66&{open_}",
-                 f"/facilities/export.{fmt}?bbox={_box(*a.rep, 0.05)}&{open_}"]
+        urls += [
+            f"/facilities/export.{fmt}?{shelter}&{open_}",
+            f"/facilities/export.{fmt}?province=66&{open_}",
+            f"/facilities/export.{fmt}?bbox={_box(*a.rep, 0.05)}&{open_}",
+        ]
     # Every plan at once (no ``plan=``), in every format; a scenario run holds the registry
     # plus the proposals. Each run takes a while: one per format with the scenario.
-    urls += [f"/planning/check?format={fmt}&scenario={s1}" for fmt in ("html", "json", "xlsx",
-                                                                         "pdf")]
+    urls += [
+        f"/planning/check?format={fmt}&scenario={s1}" for fmt in ("html", "json", "xlsx", "pdf")
+    ]
     compare_plan = next((p for p in seed.plans if p.startswith("DN-")), seed.plans[0])
     urls.append(f"/planning/compare?ids={s1}&ids={s2}&plan={quote(compare_plan)}")
     for province, scenario in (("75", s1), ("66", s66)):
         base = f"province={province}&type_code={CONFIDENTIAL_TYPE}&distance_km=15"
         for level in ("commune", "district"):
-            urls += [f"/planning/coverage?{base}&level={level}",
-                     f"/planning/coverage?{base}&level={level}&scenario={scenario}"]
-        urls += [f"/planning/siting?{base}&level=commune&model=mclp&k=2&time_limit=5"
-                 f"&scenario={scenario}",
-                 f"/planning/siting?{base}&level=commune&model=lscp&time_limit=5"]
+            urls += [
+                f"/planning/coverage?{base}&level={level}",
+                f"/planning/coverage?{base}&level={level}&scenario={scenario}",
+            ]
+        urls += [
+            f"/planning/siting?{base}&level=commune&model=mclp&k=2&time_limit=5"
+            f"&scenario={scenario}",
+            f"/planning/siting?{base}&level=commune&model=lscp&time_limit=5",
+        ]
     # Text queries with the secret words: the hunt ignores the word the URL itself carries.
     for spec in FACILITY_SPECS:
         for word in spec.words:
-            urls += [f"/facilities/?q={quote(word)}", f"/map/data?q={quote(word)}",
-                     f"/facilities/export.csv?q={quote(word)}"]
+            urls += [
+                f"/facilities/?q={quote(word)}",
+                f"/map/data?q={quote(word)}",
+                f"/facilities/export.csv?q={quote(word)}",
+            ]
     return urls
 
 
@@ -356,8 +444,11 @@ def decode(response) -> Body:
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                lines = ["\t".join("" if v is None else str(v) for v in row)
-                         for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+                lines = [
+                    "\t".join("" if v is None else str(v) for v in row)
+                    for sheet in book.worksheets
+                    for row in sheet.iter_rows(values_only=True)
+                ]
             finally:
                 book.close()
         return Body("\n".join(lines))
@@ -390,8 +481,10 @@ def _decimals_revealed(token: str, exact: float) -> int:
     whole, _, decimals = text.partition(".")
     full = f"{exact:.10f}"
     for k in (6, 5, 4, 3):
-        if len(decimals) >= k and (f"{float(text):.{k}f}" == f"{exact:.{k}f}"
-                                   or text[:len(whole) + 1 + k] == full[:len(whole) + 1 + k]):
+        if len(decimals) >= k and (
+            f"{float(text):.{k}f}" == f"{exact:.{k}f}"
+            or text[: len(whole) + 1 + k] == full[: len(whole) + 1 + k]
+        ):
             return k
     return 0
 
@@ -406,8 +499,7 @@ def _coordinate_hits(text: str, exact: float) -> list[tuple[int, int, int, str]]
     pattern = re.compile(rf"{whole}[.,]{decimals[:2]}\d*")
     hits = []
     for match in pattern.finditer(text):
-        if match.start() and (text[match.start() - 1].isdigit()
-                              or text[match.start() - 1] == "."):
+        if match.start() and (text[match.start() - 1].isdigit() or text[match.start() - 1] == "."):
             continue  # part of a longer number
         k = _decimals_revealed(match.group(), exact)
         if k:
@@ -420,10 +512,10 @@ def _neighbours(text: str, start: int, end: int) -> list[tuple[str, str]]:
     out = []
     after = _NUMBER.search(text, end)
     if after is not None and after.start() - end <= PAIR_WINDOW:
-        out.append((after.group(), text[end:after.start()]))
+        out.append((after.group(), text[end : after.start()]))
     before = list(_NUMBER.finditer(text, max(0, start - PAIR_WINDOW), start))
     if before:
-        out.append((before[-1].group(), text[before[-1].end():start]))
+        out.append((before[-1].group(), text[before[-1].end() : start]))
     return out
 
 
@@ -455,11 +547,15 @@ def fast_fold(text: str) -> str:
     return _COMBINING.sub("", decomposed).replace("đ", "d")
 
 
-def word_leaks(text: str, spec: SecretSpec, ignore: str = "", *,
-               folded: str | None = None) -> list[str]:
+def word_leaks(
+    text: str, spec: SecretSpec, ignore: str = "", *, folded: str | None = None
+) -> list[str]:
     folded = fast_fold(text) if folded is None else folded
-    return [f"{spec.key} word {word!r}" for word in spec.words
-            if fold(word) in folded and fold(word) not in ignore]
+    return [
+        f"{spec.key} word {word!r}"
+        for word in spec.words
+        if fold(word) in folded and fold(word) not in ignore
+    ]
 
 
 def leaks_in(body: Body, specs: list[SecretSpec], url: str) -> list[str]:
@@ -511,12 +607,15 @@ def test_no_route_leaks_a_confidential_location(app, client, auth, seed, reader)
         seen += 1
         leaks = leaks_in(decode(response), specs, url)
         if leaks:
-            problems.append(f"{url} [{reader.label}] HTTP {response.status_code}: "
-                            + "; ".join(leaks))
+            problems.append(
+                f"{url} [{reader.label}] HTTP {response.status_code}: " + "; ".join(leaks)
+            )
     assert seen > 20, f"only {seen} responses were readable: is {reader.label} logged in?"
     if problems:
-        pytest.fail(f"{len(problems)} URLs leak to {reader.label}:\n  " + "\n  ".join(problems),
-                    pytrace=False)
+        pytest.fail(
+            f"{len(problems)} URLs leak to {reader.label}:\n  " + "\n  ".join(problems),
+            pytrace=False,
+        )
 
 
 def test_the_hunter_sees_what_a_permitted_reader_sees(client, auth, seed):
@@ -531,10 +630,10 @@ def test_the_hunter_sees_what_a_permitted_reader_sees(client, auth, seed):
     assert any("point" in f for f in found), found
     assert any("(6 decimals)" in f for f in found), found
     assert {f.split("word ")[1] for f in word_leaks(text, a.spec)} == {
-        repr(w) for w in a.spec.words}
+        repr(w) for w in a.spec.words
+    }
     assert a.code in _codes(client, f"/facilities/?q={quote('Zebrawq')}", seed)
-    assert a.code in _codes(client, f"/facilities/?bbox={_box(a.spec.lon, a.spec.lat, 5e-5)}",
-                            seed)
+    assert a.code in _codes(client, f"/facilities/?bbox={_box(a.spec.lon, a.spec.lat, 5e-5)}", seed)
     assert coordinate_leaks(f"{a.rep[0]:.6f}, {a.rep[1]:.6f}", a.spec) == []
     # Every export format decodes, and shows the permitted reader the exact place.
     for fmt in ("csv", "xlsx", "geojson"):
@@ -548,14 +647,17 @@ def test_the_hunter_sees_what_a_permitted_reader_sees(client, auth, seed):
 def test_the_detector_reads_every_form_of_a_coordinate():
     a = SHELTER_A
     assert coordinate_leaks("[106.91637,10.92874]", a) == [
-        "A point 106.91637/10.92874 (5 decimals)"]
+        "A point 106.91637/10.92874 (5 decimals)"
+    ]
     assert coordinate_leaks("Kinh độ 106,916; vĩ độ 10,929", a) == [
-        "A point 106,916/10,929 (3 decimals)"]
+        "A point 106,916/10,929 (3 decimals)"
+    ]
     assert coordinate_leaks("lon 106.916370", a) == ["A lon 106.916370 (6 decimals)"]
     assert coordinate_leaks("106.9164 alone", a) == []  # 4 decimals alone: boundary vertices
     assert coordinate_leaks("106.915, 10.928 and 1106.91637", a) == []
     assert coordinate_leaks('{"lat": 10.92874, "lon": 106.9164}', a, json=True) == [
-        "A point 106.9164/10.92874 (4 decimals)"]
+        "A point 106.9164/10.92874 (4 decimals)"
+    ]
     # Neighbouring vertices of a boundary are not a point: "…, lat], [lon, …".
     assert coordinate_leaks("[[106.7,10.9287],[106.9164,10.99]]", a, json=True) == []
     assert word_leaks("HẺM QUỲNHXYZ", a) == ["A word 'Quỳnhxyz'"]
@@ -573,19 +675,29 @@ def _codes(client, url: str, seed: Seed) -> set[str]:
         return set()
     assert response.status_code == 200, (url, response.status_code)
     text = body_text(response)
-    return {code for code in seed.codes.values()
-            if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)}
+    return {
+        code
+        for code in seed.codes.values()
+        if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)
+    }
 
 
-BOX_URLS = ("/facilities/?bbox={box}&{open}", "/facilities/export.geojson?bbox={box}&{open}",
-            "/facilities/export.csv?bbox={box}&{open}", "/map/data?bbox={box}&{open}")
-TEXT_URLS = ("/facilities/?q={q}", "/facilities/export.csv?q={q}", "/map/data?q={q}",
-             "/facilities/export.geojson?q={q}")
+BOX_URLS = (
+    "/facilities/?bbox={box}&{open}",
+    "/facilities/export.geojson?bbox={box}&{open}",
+    "/facilities/export.csv?bbox={box}&{open}",
+    "/map/data?bbox={box}&{open}",
+)
+TEXT_URLS = (
+    "/facilities/?q={q}",
+    "/facilities/export.csv?q={q}",
+    "/map/data?q={q}",
+    "/facilities/export.geojson?q={q}",
+)
 
 
 @pytest.mark.parametrize("reader", READERS, ids=[r.label for r in READERS])
-def test_bbox_and_text_queries_tell_no_more_than_the_generalised_point(client, auth, seed,
-                                                                       reader):
+def test_bbox_and_text_queries_tell_no_more_than_the_generalised_point(client, auth, seed, reader):
     _login(auth, reader)
     open_ = "status=operating&status=planned"
     problems = []
@@ -594,23 +706,27 @@ def test_bbox_and_text_queries_tell_no_more_than_the_generalised_point(client, a
         if place.code is None:
             continue
         for template in BOX_URLS:
-            at_exact = template.format(box=_box(place.spec.lon, place.spec.lat, TEN_METRES),
-                                       open=open_)
+            at_exact = template.format(
+                box=_box(place.spec.lon, place.spec.lat, TEN_METRES), open=open_
+            )
             at_shown = template.format(box=_box(*place.rep, TEN_METRES), open=open_)
             exact, shown = _codes(client, at_exact, seed), _codes(client, at_shown, seed)
             if place.code in exact:
                 problems.append(f"{at_exact}: a 10 m box at {key}'s exact point finds it")
             if not exact <= shown:
-                problems.append(f"{at_exact}: finds {sorted(exact - shown)}, more than the "
-                                f"same box at the generalised point ({sorted(shown)})")
+                problems.append(
+                    f"{at_exact}: finds {sorted(exact - shown)}, more than the "
+                    f"same box at the generalised point ({sorted(shown)})"
+                )
         for word in place.spec.words:
             for template in TEXT_URLS:
                 url = template.format(q=quote(word))
                 found = _codes(client, url, seed)
                 control = _codes(client, template.format(q=NO_SUCH_WORD), seed)
                 if place.code in found or not found <= control:
-                    problems.append(f"{url}: the withheld word {word!r} of {key} finds "
-                                    f"{sorted(found)}")
+                    problems.append(
+                        f"{url}: the withheld word {word!r} of {key} finds {sorted(found)}"
+                    )
     if problems:
         pytest.fail(f"{reader.label}:\n  " + "\n  ".join(problems), pytrace=False)
 
@@ -625,13 +741,15 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 @pytest.mark.parametrize("reader", NO_PERMISSION_75, ids=[r.label for r in NO_PERMISSION_75])
 @pytest.mark.parametrize("with_scenario", [False, True], ids=["registry", "scenario"])
-def test_coverage_distances_are_measured_from_the_generalised_point(client, auth, seed, reader,
-                                                                    with_scenario):
+def test_coverage_distances_are_measured_from_the_generalised_point(
+    client, auth, seed, reader, with_scenario
+):
     """The coverage table's nearest-facility distance of each commune: never the distance to
     an exact point where it differs from the distance to the generalised one."""
     _login(auth, reader)
-    url = (f"/planning/coverage?province=75&type_code={CONFIDENTIAL_TYPE}&distance_km=15"
-           "&level=commune")
+    url = (
+        f"/planning/coverage?province=75&type_code={CONFIDENTIAL_TYPE}&distance_km=15&level=commune"
+    )
     supply = ["A", "C"]  # operating shelters; the scenario opens B and proposes P
     if with_scenario:
         url += f"&scenario={seed.scenarios['s1']}"
@@ -650,5 +768,8 @@ def test_coverage_distances_are_measured_from_the_generalised_point(client, auth
             telling.append((float(exact), f"{commune}: {exact} km (generalised: {shown} km)"))
     telling = [line for _km_, line in sorted(telling)]
     if telling:
-        pytest.fail(f"{url} [{reader.label}]: {len(telling)} communes show the distance to an "
-                    "exact point: " + "; ".join(telling[:8]), pytrace=False)
+        pytest.fail(
+            f"{url} [{reader.label}]: {len(telling)} communes show the distance to an "
+            "exact point: " + "; ".join(telling[:8]),
+            pytrace=False,
+        )

@@ -16,7 +16,8 @@ from tests.conftest import fresh_database
 
 def _app_tables(conn) -> set[str]:
     return {
-        t for t in inspect(conn).get_table_names()
+        t
+        for t in inspect(conn).get_table_names()
         if migration_include_object(None, t, "table", True, None)
     }
 

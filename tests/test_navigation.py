@@ -8,14 +8,17 @@ from tests.factories import UserFactory
 EVERYONE = {"facilities", "map", "planning", "geography"}
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    (Role.ADMIN, EVERYONE | {"audit", "users"}),
-    (Role.PLANNER, EVERYONE),
-    (Role.LICENSING_OFFICER, EVERYONE),
-    (Role.INVESTMENT_OFFICER, EVERYONE),
-    (Role.REPORTER, EVERYONE | {"audit"}),
-    (Role.VIEWER, EVERYONE),
-])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.ADMIN, EVERYONE | {"audit", "users"}),
+        (Role.PLANNER, EVERYONE),
+        (Role.LICENSING_OFFICER, EVERYONE),
+        (Role.INVESTMENT_OFFICER, EVERYONE),
+        (Role.REPORTER, EVERYONE | {"audit"}),
+        (Role.VIEWER, EVERYONE),
+    ],
+)
 def test_navigation_shows_what_the_role_may_open(client, auth, db_session, role, expected):
     auth.login(UserFactory(role=role, province_code="75"))
     page = client.get("/").get_data(as_text=True)

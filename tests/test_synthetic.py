@@ -14,8 +14,9 @@ def small() -> SyntheticDataset:
 
 
 def _comparable(dataset: SyntheticDataset) -> tuple:
-    communes = [(c["code"], c["province_code"], c["point"].wkb, c["population"])
-                for c in dataset.communes]
+    communes = [
+        (c["code"], c["province_code"], c["point"].wkb, c["population"]) for c in dataset.communes
+    ]
     provinces = [(p["code"], p["population"]) for p in dataset.provinces]
     return provinces, communes, dataset.facilities
 
@@ -33,8 +34,9 @@ def test_other_seed_gives_other_data(small):
 def test_uses_the_63_real_provinces(small):
     assert len(small.provinces) == 63
     assert {"75", "66"} <= {p["code"] for p in small.provinces}
-    assert all(p["population"] > 0 and p["population_source"] == "synthetic"
-               for p in small.provinces)
+    assert all(
+        p["population"] > 0 and p["population_source"] == "synthetic" for p in small.provinces
+    )
 
 
 def test_commune_points_lie_inside_their_province(small):
@@ -84,9 +86,9 @@ def test_attributes_are_consistent(small):
 def test_commune_populations_add_up_to_the_province(small):
     totals: dict[str, int] = {}
     for commune in small.communes:
-        totals[commune["province_code"]] = totals.get(commune["province_code"], 0) + commune[
-            "population"
-        ]
+        totals[commune["province_code"]] = (
+            totals.get(commune["province_code"], 0) + commune["population"]
+        )
     assert totals == {p["code"]: p["population"] for p in small.provinces}
 
 

@@ -12,10 +12,13 @@ from registry.auth.permissions import Role
 from tests.factories import FacilityFactory, UserFactory
 from tests.test_access_matrix import MATRIX, _planning_ids, _url
 
-PAGES = [(endpoint, template) for endpoint, method, template, _allowed in MATRIX
-         if method == "GET" and not template.endswith((".json", ".csv", ".xlsx"))
-         and endpoint not in {"maps.data", "maps.boundaries", "maps.capacity",
-                              "geography.lookup"}]
+PAGES = [
+    (endpoint, template)
+    for endpoint, method, template, _allowed in MATRIX
+    if method == "GET"
+    and not template.endswith((".json", ".csv", ".xlsx"))
+    and endpoint not in {"maps.data", "maps.boundaries", "maps.capacity", "geography.lookup"}
+]
 
 
 @pytest.mark.parametrize(("endpoint", "template"), PAGES, ids=[p[0] for p in PAGES])

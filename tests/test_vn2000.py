@@ -107,9 +107,7 @@ def _epsg_meridians_by_province() -> dict[str, set[float]]:
         if not info.name.startswith("VN-2000 / TM-3"):
             continue
         crs = CRS.from_epsg(int(info.code))
-        meridian = next(
-            p.value for p in crs.coordinate_operation.params if p.code == "8802"
-        )
+        meridian = next(p.value for p in crs.coordinate_operation.params if p.code == "8802")
         area = info.area_of_use.name.removeprefix("Vietnam - ")
         for part in re.split(r";|,| and ", area):
             name = re.sub(r"\b(provinces?|city|cities|municipality)\b", "", part)
@@ -184,10 +182,24 @@ def _explicit_pipeline(meridian: float) -> Transformer:
     """The zone → WGS 84 chain written out step by step, with PROJ's EPSG:6960 parameters."""
     operation = _pinned_operation()
     assert operation.method_name.startswith("Coordinate Frame rotation")
-    keys = {"8605": "x", "8606": "y", "8607": "z", "8608": "rx", "8609": "ry", "8610": "rz",
-            "8611": "s"}
-    units = {"x": "metre", "y": "metre", "z": "metre", "rx": "arc-second", "ry": "arc-second",
-             "rz": "arc-second", "s": "parts per million"}  # PROJ helmert's own units
+    keys = {
+        "8605": "x",
+        "8606": "y",
+        "8607": "z",
+        "8608": "rx",
+        "8609": "ry",
+        "8610": "rz",
+        "8611": "s",
+    }
+    units = {
+        "x": "metre",
+        "y": "metre",
+        "z": "metre",
+        "rx": "arc-second",
+        "ry": "arc-second",
+        "rz": "arc-second",
+        "s": "parts per million",
+    }  # PROJ helmert's own units
     helmert = []
     for param in operation.params:
         key = keys[param.code]

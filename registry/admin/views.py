@@ -29,8 +29,9 @@ def _jurisdiction_choices() -> list:
 def users():
     rows = db.session.scalars(services.users_visible_to(current_user)).all()
     names = dict(province_choices())
-    return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS,
-                           province_names=names)
+    return render_template(
+        "admin/users.html", users=rows, role_labels=ROLE_LABELS, province_names=names
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -46,9 +47,13 @@ def new_user():
                 if not current_user.covers(form.province_code.data or None):
                     abort(403)
                 services.create_user(
-                    db.session, username=form.username.data, password=form.password.data,
-                    role=form.role.data, province_code=form.province_code.data or None,
-                    full_name=form.full_name.data or "", email=form.email.data,
+                    db.session,
+                    username=form.username.data,
+                    password=form.password.data,
+                    role=form.role.data,
+                    province_code=form.province_code.data or None,
+                    full_name=form.full_name.data or "",
+                    email=form.email.data,
                 )
             except services.RegistryError as exc:
                 db.session.rollback()
@@ -75,9 +80,13 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(
-                db.session, current_user, user, role=form.role.data,
+                db.session,
+                current_user,
+                user,
+                role=form.role.data,
                 province_code=form.province_code.data or None,
-                full_name=form.full_name.data or "", email=form.email.data,
+                full_name=form.full_name.data or "",
+                email=form.email.data,
                 active=form.active.data,
             )
             if form.password.data:
@@ -91,5 +100,9 @@ def edit_user(user_id: int):
                 sessions.start(user)  # an admin editing themselves keeps this session
             flash(_("User saved."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user,
-                           history=audit.history_for(db.session, "users", user.id))
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        history=audit.history_for(db.session, "users", user.id),
+    )

@@ -52,9 +52,7 @@ def _snapshot(obj: Audited) -> dict[str, list[Any]]:
 
 
 def _deleted_snapshot(obj: Audited) -> dict[str, list[Any]]:
-    return {
-        key: [after, None] for key, (_before, after) in _snapshot(obj).items()
-    }
+    return {key: [after, None] for key, (_before, after) in _snapshot(obj).items()}
 
 
 def _diff(obj: Audited) -> dict[str, list[Any]]:
@@ -92,8 +90,11 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     from registry.audit.models import AuditEvent
 
     rows = []
-    for action, objs in (("insert", session.new), ("update", session.dirty),
-                         ("delete", session.deleted)):
+    for action, objs in (
+        ("insert", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objs:
             if not isinstance(obj, Audited):
                 continue

@@ -22,7 +22,11 @@ def history_for(session: Session, entity_type: str, entity_id: str | int) -> lis
 
 
 def recent_events(
-    session: Session, *, jurisdiction: str | None, national: bool, limit: int = 200,
+    session: Session,
+    *,
+    jurisdiction: str | None,
+    national: bool,
+    limit: int = 200,
     entity_type: str | None = None,
 ) -> list[AuditEvent]:
     """Latest events a user may read: national users all, provincial ones their province's."""

@@ -16,7 +16,9 @@ from registry.i18n import _l
 @requires("audit.view")
 def index():
     events = recent_events(
-        db.session, jurisdiction=current_user.province_code, national=current_user.is_national,
+        db.session,
+        jurisdiction=current_user.province_code,
+        national=current_user.is_national,
         entity_type=request.args.get("entity") or None,
     )
     return render_template("audit/index.html", events=events)

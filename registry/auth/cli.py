@@ -28,13 +28,20 @@ def _get(username: str) -> User:
 @click.option("--province", "province_code", default=None, help="Province code; omit for national")
 @click.option("--full-name", default="")
 @click.password_option()
-def create(username: str, role: str, province_code: str | None, full_name: str,
-           password: str) -> None:
+def create(
+    username: str, role: str, province_code: str | None, full_name: str, password: str
+) -> None:
     """Create a user."""
     set_actor(db.session, "cli")
     try:
-        services.create_user(db.session, username=username, password=password, role=role,
-                             province_code=province_code, full_name=full_name)
+        services.create_user(
+            db.session,
+            username=username,
+            password=password,
+            role=role,
+            province_code=province_code,
+            full_name=full_name,
+        )
     except services.RegistryError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()

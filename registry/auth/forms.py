@@ -39,8 +39,11 @@ class ChangePasswordForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
-        validators=[DataRequired(), Length(max=80),
-                    Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, . _ - only."))],
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, . _ - only.")),
+        ],
     )
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=200)])

@@ -132,12 +132,15 @@ def update_user(
     ensure_can_manage(actor, user)
     province_code = province_code or None
     if not actor.is_national and province_code != actor.province_code:
-        raise PermissionDenied(str(_l("You can only manage users of your own province.")),
-                               field="province_code")
+        raise PermissionDenied(
+            str(_l("You can only manage users of your own province.")), field="province_code"
+        )
     if user.id == actor.id and (Role(role) != actor.role or not active):
         raise RegistryError(str(_l("You cannot remove your own role or disable yourself.")))
     access_changes = (user.role, user.province_code, bool(user.active)) != (
-        Role(role), province_code, bool(active)
+        Role(role),
+        province_code,
+        bool(active),
     )
     user.role = Role(role)
     user.province_code = province_code

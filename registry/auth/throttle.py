@@ -74,8 +74,9 @@ class LoginBackoff:
             key = _key("until", username)
             self.storage.clear(key)
             self.storage.incr(key, delay, amount=math.ceil(now()) + delay)
-            log.warning("login name %r delayed %d s after %d failed logins",
-                        username, delay, failures)
+            log.warning(
+                "login name %r delayed %d s after %d failed logins", username, delay, failures
+            )
         return delay
 
     def succeeded(self, username: str) -> None:

@@ -37,8 +37,12 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") \
-            and not target.startswith("//"):
+    if (
+        target
+        and urlsplit(target).netloc == ""
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
         return target
     return url_for("main.index")
 
@@ -60,13 +64,19 @@ def _log_ip_breach(limit: Any) -> None:
 
 
 def _backoff() -> throttle.LoginBackoff:
-    return throttle.LoginBackoff(limiter.storage,
-                                 throttle.BackoffPolicy.from_config(current_app.config))
+    return throttle.LoginBackoff(
+        limiter.storage, throttle.BackoffPolicy.from_config(current_app.config)
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"], exempt_when=_throttle_off, deduct_when=_failed,
-               on_breach=_log_ip_breach)
+@limiter.limit(
+    _ip_limit,
+    methods=["POST"],
+    exempt_when=_throttle_off,
+    deduct_when=_failed,
+    on_breach=_log_ip_breach,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -74,8 +84,12 @@ def login():
     if form.validate_on_submit():
         backoff = None if _throttle_off() else _backoff()
         if backoff and (wait := backoff.wait(form.username.data)):
-            log.warning("login as %r from %s refused: %d s of delay left",
-                        form.username.data, get_remote_address(), wait)
+            log.warning(
+                "login as %r from %s refused: %d s of delay left",
+                form.username.data,
+                get_remote_address(),
+                wait,
+            )
             raise TooManyRequests(retry_after=wait)
         try:
             user = services.authenticate(db.session, form.username.data, form.password.data)

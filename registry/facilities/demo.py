@@ -39,8 +39,12 @@ class DemoFacility:
 
 
 _DN_DRUG_COMMUNITY = (
-    ("741", "huyện Xuân Lộc"), ("742", "huyện Nhơn Trạch"), ("735", "huyện Vĩnh Cửu"),
-    ("736", "huyện Định Quán"), ("738", "huyện Thống Nhất"), ("731", "thành phố Biên Hòa"),
+    ("741", "huyện Xuân Lộc"),
+    ("742", "huyện Nhơn Trạch"),
+    ("735", "huyện Vĩnh Cửu"),
+    ("736", "huyện Định Quán"),
+    ("738", "huyện Thống Nhất"),
+    ("731", "thành phố Biên Hòa"),
 )
 _DN_COUNSELLING = (
     ("26131", "xã Tà Lài, huyện Tân Phú"),
@@ -49,41 +53,79 @@ _DN_COUNSELLING = (
 )
 
 DEMO_FACILITIES: tuple[DemoFacility, ...] = (
-    DemoFacility("Trung tâm Bảo trợ người già, người khuyết tật, người tâm thần tỉnh Đồng Nai",
-                 "GENERAL", Status.OPERATING, "75", (Level.DISTRICT, "731"),
-                 f"{DONG_NAI_PLAN}: nâng cấp Trung tâm trong năm 2018 từ ngân sách Trung ương.",
-                 DN_BODY),
-    DemoFacility("Trung tâm Công tác xã hội tổng hợp tỉnh Đồng Nai", "SOCIAL_WORK",
-                 Status.PLANNED, "75", (Level.DISTRICT, "731"),
-                 f"{DONG_NAI_PLAN}: hoàn thành Đề án xây dựng Trung tâm Công tác xã hội tổng hợp "
-                 "tỉnh trực thuộc Sở Lao động - Thương binh và Xã hội.", DN_BODY),
-    DemoFacility("Cơ sở Điều trị nghiện ma túy tỉnh Đồng Nai", "DRUG_PUBLIC", Status.OPERATING,
-                 "75", (Level.DISTRICT, "731"),
-                 f"{DONG_NAI_PLAN}: nâng cao hiệu quả cai nghiện tại Cơ sở Điều trị nghiện ma túy "
-                 "tỉnh.", DN_BODY),
+    DemoFacility(
+        "Trung tâm Bảo trợ người già, người khuyết tật, người tâm thần tỉnh Đồng Nai",
+        "GENERAL",
+        Status.OPERATING,
+        "75",
+        (Level.DISTRICT, "731"),
+        f"{DONG_NAI_PLAN}: nâng cấp Trung tâm trong năm 2018 từ ngân sách Trung ương.",
+        DN_BODY,
+    ),
+    DemoFacility(
+        "Trung tâm Công tác xã hội tổng hợp tỉnh Đồng Nai",
+        "SOCIAL_WORK",
+        Status.PLANNED,
+        "75",
+        (Level.DISTRICT, "731"),
+        f"{DONG_NAI_PLAN}: hoàn thành Đề án xây dựng Trung tâm Công tác xã hội tổng hợp "
+        "tỉnh trực thuộc Sở Lao động - Thương binh và Xã hội.",
+        DN_BODY,
+    ),
+    DemoFacility(
+        "Cơ sở Điều trị nghiện ma túy tỉnh Đồng Nai",
+        "DRUG_PUBLIC",
+        Status.OPERATING,
+        "75",
+        (Level.DISTRICT, "731"),
+        f"{DONG_NAI_PLAN}: nâng cao hiệu quả cai nghiện tại Cơ sở Điều trị nghiện ma túy tỉnh.",
+        DN_BODY,
+    ),
     *(
-        DemoFacility(f"Cơ sở cai nghiện ma túy tại cộng đồng {label}", "DRUG_COMMUNITY",
-                     Status.PLANNED, "75", (Level.DISTRICT, code),
-                     f"{DONG_NAI_PLAN}: phấn đấu xây dựng 06 cơ sở cai nghiện ma túy tại cộng "
-                     "đồng theo Nghị định 94/2010/NĐ-CP.")
+        DemoFacility(
+            f"Cơ sở cai nghiện ma túy tại cộng đồng {label}",
+            "DRUG_COMMUNITY",
+            Status.PLANNED,
+            "75",
+            (Level.DISTRICT, code),
+            f"{DONG_NAI_PLAN}: phấn đấu xây dựng 06 cơ sở cai nghiện ma túy tại cộng "
+            "đồng theo Nghị định 94/2010/NĐ-CP.",
+        )
         for code, label in _DN_DRUG_COMMUNITY
     ),
     *(
-        DemoFacility(f"Điểm tư vấn cho đồng bào dân tộc thiểu số {label}", "GBV_COUNSELLING",
-                     Status.OPERATING, "75", (Level.COMMUNE, code),
-                     f"{DONG_NAI_PLAN}: tiếp tục duy trì điểm tư vấn cho đồng bào dân tộc thiểu "
-                     "số đã thành lập ở 03 xã điểm (phòng ngừa, ứng phó bạo lực trên cơ sở giới).")
+        DemoFacility(
+            f"Điểm tư vấn cho đồng bào dân tộc thiểu số {label}",
+            "GBV_COUNSELLING",
+            Status.OPERATING,
+            "75",
+            (Level.COMMUNE, code),
+            f"{DONG_NAI_PLAN}: tiếp tục duy trì điểm tư vấn cho đồng bào dân tộc thiểu "
+            "số đã thành lập ở 03 xã điểm (phòng ngừa, ứng phó bạo lực trên cơ sở giới).",
+        )
         for code, label in _DN_COUNSELLING
     ),
-    DemoFacility("Trung tâm Chăm sóc và Phục hồi chức năng cho người tâm thần, người rối nhiễu "
-                 "tâm trí tỉnh Đắk Lắk", "MENTAL", Status.UNDER_CONSTRUCTION, "66",
-                 (Level.DISTRICT, "643"),
-                 f"{DAK_LAK_PLAN}: tiếp tục dự án đầu tư xây dựng, quy mô thiết kế từ 300 đến 500 "
-                 "đối tượng (Quyết định 2929/QĐ-UBND ngày 30/10/2015).", DL_BODY),
-    DemoFacility("Trung tâm Bảo trợ xã hội tỉnh Đắk Lắk", "GENERAL", Status.OPERATING, "66",
-                 (Level.DISTRICT, "643"),
-                 f"{DAK_LAK_PLAN}: nâng cấp, mở rộng (cơ sở bảo trợ xã hội tổng hợp), quy mô "
-                 "thiết kế 300 đến 500 đối tượng.", DL_BODY),
+    DemoFacility(
+        "Trung tâm Chăm sóc và Phục hồi chức năng cho người tâm thần, người rối nhiễu "
+        "tâm trí tỉnh Đắk Lắk",
+        "MENTAL",
+        Status.UNDER_CONSTRUCTION,
+        "66",
+        (Level.DISTRICT, "643"),
+        f"{DAK_LAK_PLAN}: tiếp tục dự án đầu tư xây dựng, quy mô thiết kế từ 300 đến 500 "
+        "đối tượng (Quyết định 2929/QĐ-UBND ngày 30/10/2015).",
+        DL_BODY,
+    ),
+    DemoFacility(
+        "Trung tâm Bảo trợ xã hội tỉnh Đắk Lắk",
+        "GENERAL",
+        Status.OPERATING,
+        "66",
+        (Level.DISTRICT, "643"),
+        f"{DAK_LAK_PLAN}: nâng cấp, mở rộng (cơ sở bảo trợ xã hội tổng hợp), quy mô "
+        "thiết kế 300 đến 500 đối tượng.",
+        DL_BODY,
+    ),
 )
 
 
@@ -93,11 +135,13 @@ def _stand_in_point(session: Session, level: Level, code: str) -> tuple[float, f
     unit = geography.unit_by_code(session, code, Edition.PRE2025, level)
     if unit is None:
         raise LookupError(f"unknown pre-2025 {level.value} {code}")
-    candidates = [unit, *(s.new_unit for s in geography.successors_of(session, unit)),
-                  unit.parent]
+    candidates = [unit, *(s.new_unit for s in geography.successors_of(session, unit)), unit.parent]
     for candidate in candidates:
-        if candidate is not None and candidate.rep_lon is not None \
-                and candidate.rep_lat is not None:
+        if (
+            candidate is not None
+            and candidate.rep_lon is not None
+            and candidate.rep_lat is not None
+        ):
             return candidate.rep_lon, candidate.rep_lat
     raise LookupError(f"no point for pre-2025 {level.value} {code}")
 
@@ -112,12 +156,21 @@ def load_demo_facilities(session: Session) -> int:
             continue
         lon, lat = _stand_in_point(session, *demo.place)
         data = services.FacilityInput(
-            name=demo.name, type_code=demo.type_code, ownership=demo.ownership,
-            province_code=demo.province_code, lon=lon, lat=lat, status=demo.status,
-            managing_body=demo.managing_body, location_source=LocationSource.UNIT_POINT,
-            location_approximate=True, notes=f"{demo.source}\n{DEMO_NOTE}", is_demo=True,
+            name=demo.name,
+            type_code=demo.type_code,
+            ownership=demo.ownership,
+            province_code=demo.province_code,
+            lon=lon,
+            lat=lat,
+            status=demo.status,
+            managing_body=demo.managing_body,
+            location_source=LocationSource.UNIT_POINT,
+            location_approximate=True,
+            notes=f"{demo.source}\n{DEMO_NOTE}",
+            is_demo=True,
         )
-        services.register_facility(session, data, actor_id=None, confirm_duplicates=True,
-                                   reason="Dữ liệu minh họa (demo)")
+        services.register_facility(
+            session, data, actor_id=None, confirm_duplicates=True, reason="Dữ liệu minh họa (demo)"
+        )
         created += 1
     return created

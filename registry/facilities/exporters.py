@@ -37,10 +37,28 @@ MIMETYPES = {
 }
 EXPORT_COLUMNS: tuple[Column, ...] = COLUMNS + EXTRA_COLUMNS
 # Character widths in the XLSX, by kind of column; text columns by their field.
-_WIDTHS = {"name": 42, "managing_body": 32, "address": 42, "services": 36, "notes": 36,
-           "type_name": 40, "registration_no": 22, "licence_no": 22, "code": 24}
-_KIND_WIDTHS = {"int": 14, "lat": 12, "lon": 12, "date": 14, "province": 9, "status": 20,
-                "ownership": 18, "type": 18, "flag": 12}
+_WIDTHS = {
+    "name": 42,
+    "managing_body": 32,
+    "address": 42,
+    "services": 36,
+    "notes": 36,
+    "type_name": 40,
+    "registration_no": 22,
+    "licence_no": 22,
+    "code": 24,
+}
+_KIND_WIDTHS = {
+    "int": 14,
+    "lat": 12,
+    "lon": 12,
+    "date": 14,
+    "province": 9,
+    "status": 20,
+    "ownership": 18,
+    "type": 18,
+    "flag": 12,
+}
 
 
 def filename(prefix: str, fmt: str, on: date) -> str:
@@ -74,8 +92,9 @@ def _csv_text(value: Any, column: Column) -> str:
     return str(value)
 
 
-def to_csv(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXPORT_COLUMNS
-           ) -> bytes:
+def to_csv(
+    items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXPORT_COLUMNS
+) -> bytes:
     """UTF-8 with a byte-order mark: Excel then opens Vietnamese text correctly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -85,8 +104,12 @@ def to_csv(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXP
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EXPORT_COLUMNS,
-            help_types: list[tuple[str, str]] | None = None) -> bytes:
+def to_xlsx(
+    items: Iterable[FacilityRecord],
+    *,
+    columns: tuple[Column, ...] = EXPORT_COLUMNS,
+    help_types: list[tuple[str, str]] | None = None,
+) -> bytes:
     """One sheet, bold frozen header with a filter, sized columns, dd/mm/yyyy dates and
     numbers with thousands separators."""
     from openpyxl import Workbook
@@ -99,8 +122,7 @@ def to_xlsx(items: Iterable[FacilityRecord], *, columns: tuple[Column, ...] = EX
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         width = _WIDTHS.get(column.field) or _KIND_WIDTHS.get(column.kind, 20)
-        sheet.column_dimensions[get_column_letter(index)].width = max(width,
-                                                                      len(column.header) + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = max(width, len(column.header) + 2)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -152,8 +174,11 @@ def _append_help(workbook: Any, types: list[tuple[str, str]]) -> None:
 
     heading(_("Column"), _("Required"), _("What to enter"))
     for column in COLUMNS:
-        text_row(column.header, _("for a new facility") if column.required else "",
-                 str(COLUMN_HELP[column.field]))
+        text_row(
+            column.header,
+            _("for a new facility") if column.required else "",
+            str(COLUMN_HELP[column.field]),
+        )
     sheet.append([])
     heading(_("Ownership"), _("Value"))
     for ownership, text in OWNERSHIP_VALUES.items():
@@ -180,7 +205,10 @@ def to_geojson(items: Iterable[FacilityRecord]) -> bytes:
 
 def export(items: list[FacilityRecord], fmt: str) -> bytes:
     writers: dict[str, Callable[[list[FacilityRecord]], bytes]] = {
-        "csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson}
+        "csv": to_csv,
+        "xlsx": to_xlsx,
+        "geojson": to_geojson,
+    }
     return writers[fmt](items)
 
 
@@ -193,8 +221,7 @@ def template(fmt: str, types: list[tuple[str, str]]) -> bytes:
 
 
 COLUMN_HELP = {
-    "code": _l("Leave empty to register a new facility. A registry code updates that "
-               "facility."),
+    "code": _l("Leave empty to register a new facility. A registry code updates that facility."),
     "name": _l("Full name of the facility."),
     "type_code": _l("A code from the “Facility types” sheet."),
     "ownership": _l("“công lập” (public) or “ngoài công lập” (non-public)."),
@@ -203,8 +230,9 @@ COLUMN_HELP = {
     "address": _l("Street address."),
     "lat": _l("Latitude in decimal degrees, WGS 84 (e.g. 10.95)."),
     "lon": _l("Longitude in decimal degrees, WGS 84 (e.g. 106.82)."),
-    "status": _l("One of the status values below; empty means operating. An update "
-                 "cannot change the status."),
+    "status": _l(
+        "One of the status values below; empty means operating. An update cannot change the status."
+    ),
     "opened_on": _l("dd/mm/yyyy"),
     "design_capacity": _l("Whole number of residents."),
     "residents": _l("Whole number; not more than the design capacity."),

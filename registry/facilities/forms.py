@@ -43,8 +43,11 @@ TARGET_GROUPS = {
     "mental": _l("People with mental illness"),
     "other": _l("Other groups"),
 }
-LOCATION_MODES = (("map", _l("Click on the map")), ("latlon", _l("Latitude / longitude")),
-                  ("vn2000", _l("VN-2000 coordinates")))
+LOCATION_MODES = (
+    ("map", _l("Click on the map")),
+    ("latlon", _l("Latitude / longitude")),
+    ("vn2000", _l("VN-2000 coordinates")),
+)
 # VN-2000 provincial zones (TM, 500 km false easting): northings of Vietnam lie within 3,000 km
 # and eastings within 500 km of the zone's false origin. The converted point is checked later.
 VN2000_X_MAX, VN2000_Y_MAX = 3_000_000, 1_000_000
@@ -52,8 +55,9 @@ VN2000_X_MAX, VN2000_Y_MAX = 3_000_000, 1_000_000
 
 def _count(label: object) -> IntegerField:
     """A head count or capacity: a whole number from 0 to ``COUNT_MAX``."""
-    return IntegerField(label, invalid_value_message=WHOLE_NUMBER,
-                        validators=[Optional(), in_range(0, COUNT_MAX)])
+    return IntegerField(
+        label, invalid_value_message=WHOLE_NUMBER, validators=[Optional(), in_range(0, COUNT_MAX)]
+    )
 
 
 class FacilityForm(FlaskForm):
@@ -65,18 +69,24 @@ class FacilityForm(FlaskForm):
     managing_body = StringField(_l("Managing body"), validators=[Optional(), Length(max=255)])
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=500)])
-    location_mode = RadioField(_l("How to enter the location"), choices=choices(LOCATION_MODES),
-                               default="map")
+    location_mode = RadioField(
+        _l("How to enter the location"), choices=choices(LOCATION_MODES), default="map"
+    )
     lat = FiniteDecimalField(_l("Latitude"), places=6, validators=[Optional(), in_range(-90, 90)])
-    lon = FiniteDecimalField(_l("Longitude"), places=6,
-                             validators=[Optional(), in_range(-180, 180)])
-    vn2000_x = FiniteDecimalField(_l("VN-2000 X (northing, m)"), places=3,
-                                  validators=[Optional(), in_range(0, VN2000_X_MAX)])
-    vn2000_y = FiniteDecimalField(_l("VN-2000 Y (easting, m)"), places=3,
-                                  validators=[Optional(), in_range(0, VN2000_Y_MAX)])
-    vn2000_meridian = StringField(_l("Central meridian of the province zone"),
-                                  validators=[Optional(), Length(max=20)],
-                                  description=_l("Degrees, e.g. 107.75 or 107°45′"))
+    lon = FiniteDecimalField(
+        _l("Longitude"), places=6, validators=[Optional(), in_range(-180, 180)]
+    )
+    vn2000_x = FiniteDecimalField(
+        _l("VN-2000 X (northing, m)"), places=3, validators=[Optional(), in_range(0, VN2000_X_MAX)]
+    )
+    vn2000_y = FiniteDecimalField(
+        _l("VN-2000 Y (easting, m)"), places=3, validators=[Optional(), in_range(0, VN2000_Y_MAX)]
+    )
+    vn2000_meridian = StringField(
+        _l("Central meridian of the province zone"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Degrees, e.g. 107.75 or 107°45′"),
+    )
     location_approximate = BooleanField(_l("The location is approximate"))
     status = SelectField(_l("Status"))
     opened_on = VNDateField(_l("Opened on"))
@@ -89,8 +99,9 @@ class FacilityForm(FlaskForm):
     cap_mental = _count(TARGET_GROUPS["mental"])
     cap_other = _count(TARGET_GROUPS["other"])
     services = TextAreaField(_l("Services"), validators=[Optional(), Length(max=4000)])
-    registration_no = StringField(_l("Registration certificate no."),
-                                  validators=[Optional(), Length(max=100)])
+    registration_no = StringField(
+        _l("Registration certificate no."), validators=[Optional(), Length(max=100)]
+    )
     licence_no = StringField(_l("Operating licence no."), validators=[Optional(), Length(max=100)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     reason = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
@@ -131,9 +142,11 @@ class StatusChangeForm(FlaskForm):
 
 
 class RelocateForm(FlaskForm):
-    lat = FiniteDecimalField(_l("Latitude"), places=6,
-                             validators=[DataRequired(), in_range(-90, 90)])
-    lon = FiniteDecimalField(_l("Longitude"), places=6,
-                             validators=[DataRequired(), in_range(-180, 180)])
+    lat = FiniteDecimalField(
+        _l("Latitude"), places=6, validators=[DataRequired(), in_range(-90, 90)]
+    )
+    lon = FiniteDecimalField(
+        _l("Longitude"), places=6, validators=[DataRequired(), in_range(-180, 180)]
+    )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     version = HiddenField(validators=[DataRequired(), version_check()])

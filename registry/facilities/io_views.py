@@ -43,15 +43,19 @@ IMPORT_MAX_AGE_S = 2 * 3600
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField(_l("File (.xlsx, .csv or .geojson)"), validators=[FileRequired(
-        _l("Choose a file."))], render_kw={"accept": ".xlsx,.csv,.geojson,.json"})
+    file = FileField(
+        _l("File (.xlsx, .csv or .geojson)"),
+        validators=[FileRequired(_l("Choose a file."))],
+        render_kw={"accept": ".xlsx,.csv,.geojson,.json"},
+    )
     submit = SubmitField(_l("Upload and check"))
 
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField()
     confirm_duplicates = BooleanField(
-        _l("I have checked the possible duplicates: they are different facilities"))
+        _l("I have checked the possible duplicates: they are different facilities")
+    )
     submit = SubmitField(_l("Import"))
 
 
@@ -100,8 +104,13 @@ def import_upload():
             errors.append(exc.message)
         else:
             _forget(store)  # a new upload abandons the previous one
-            session[SESSION_KEY] = {"token": store.save(data), "name": name, "format": fmt,
-                                    "rows": len(source.rows), "at": int(time.time())}
+            session[SESSION_KEY] = {
+                "token": store.save(data),
+                "name": name,
+                "format": fmt,
+                "rows": len(source.rows),
+                "at": int(time.time()),
+            }
             if _wants_json():
                 return jsonify(redirect=url_for("facilities.import_preview"))
             return redirect(url_for("facilities.import_preview"))
@@ -109,14 +118,18 @@ def import_upload():
         errors.extend(e for field_errors in form.errors.values() for e in field_errors)
     if errors and _wants_json():
         return jsonify(errors=errors), 400
-    return render_template("facilities/import_upload.html", form=form, errors=errors,
-                           pending=_pending(),
-                           max_bytes=current_app.config["MAX_CONTENT_LENGTH"]), \
-        400 if errors else 200
+    return render_template(
+        "facilities/import_upload.html",
+        form=form,
+        errors=errors,
+        pending=_pending(),
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+    ), 400 if errors else 200
 
 
-def _load_plan(store: imports.UploadStore, pending: dict, *,
-               rules: bool = True) -> imports.ImportPlan | None:
+def _load_plan(
+    store: imports.UploadStore, pending: dict, *, rules: bool = True
+) -> imports.ImportPlan | None:
     data = store.load(pending["token"])
     if data is None:
         return None
@@ -124,10 +137,12 @@ def _load_plan(store: imports.UploadStore, pending: dict, *,
     return imports.validate(db.session, source, user=current_user, rules=rules)
 
 
-def _render_preview(plan: imports.ImportPlan, pending: dict, form: ImportConfirmForm,
-                    status: int = 200):
-    return render_template("facilities/import_preview.html", plan=plan, pending=pending,
-                           form=form), status
+def _render_preview(
+    plan: imports.ImportPlan, pending: dict, form: ImportConfirmForm, status: int = 200
+):
+    return render_template(
+        "facilities/import_preview.html", plan=plan, pending=pending, form=form
+    ), status
 
 
 def _expired():
@@ -159,8 +174,11 @@ def import_confirm():
     store = _store()
     pending = _pending()
     form = ImportConfirmForm()
-    if not form.validate_on_submit() or pending is None or not hmac.compare_digest(
-            str(form.token.data or ""), str(pending["token"])):
+    if (
+        not form.validate_on_submit()
+        or pending is None
+        or not hmac.compare_digest(str(form.token.data or ""), str(pending["token"]))
+    ):
         return _expired()
     preview = store.load_preview(pending["token"])
     if preview is None:  # the preview was not shown (or had errors): show it first
@@ -184,8 +202,12 @@ def import_confirm():
     reason = _("Imported from file %(name)s", name=pending["name"])
     try:
         created, updated = imports.apply(
-            db.session, plan, actor_id=current_user.id, reason=reason,
-            expected_versions=preview.versions)
+            db.session,
+            plan,
+            actor_id=current_user.id,
+            reason=reason,
+            expected_versions=preview.versions,
+        )
     except imports.ImportFailed as exc:
         db.session.rollback()
         _forget(store)
@@ -196,8 +218,14 @@ def import_confirm():
         raise
     db.session.commit()
     _forget(store)
-    flash(_("Import finished: %(created)d facilities registered, %(updated)d updated.",
-            created=created, updated=updated), "success")
+    flash(
+        _(
+            "Import finished: %(created)d facilities registered, %(updated)d updated.",
+            created=created,
+            updated=updated,
+        ),
+        "success",
+    )
     return redirect(url_for("facilities.index"))
 
 
@@ -212,8 +240,13 @@ def import_cancel():
 
 
 def _download(body: bytes, fmt: str, name: str):
-    response = send_file(io.BytesIO(body), mimetype=exporters.MIMETYPES[fmt],
-                         as_attachment=True, download_name=name, max_age=0)
+    response = send_file(
+        io.BytesIO(body),
+        mimetype=exporters.MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

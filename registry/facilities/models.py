@@ -51,15 +51,25 @@ class FacilityType(Model):
 class Facility(Audited, TimestampMixin, Model):
     __tablename__ = "facilities"
     # geom is recorded through lon/lat; search_text is derived.
-    __audit_exclude__ = frozenset({"updated_at", "created_at", "version", "search_text",
-                                   "search_public",
-                                   "updated_by_id", "created_by_id", "geom"})
+    __audit_exclude__ = frozenset(
+        {
+            "updated_at",
+            "created_at",
+            "version",
+            "search_text",
+            "search_public",
+            "updated_by_id",
+            "created_by_id",
+            "geom",
+        }
+    )
     __table_args__ = (
         Index("ix_facilities_lon_lat", "lon", "lat"),
         Index("ix_facilities_province_status", "province_code", "status"),
         CheckConstraint("residents IS NULL OR residents >= 0", name="residents_non_negative"),
-        CheckConstraint("design_capacity IS NULL OR design_capacity >= 0",
-                        name="capacity_non_negative"),
+        CheckConstraint(
+            "design_capacity IS NULL OR design_capacity >= 0", name="capacity_non_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,8 +150,12 @@ class FacilityStatusChange(Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     facility: Mapped[Facility] = relationship(
-        backref=db.backref("status_changes", order_by="FacilityStatusChange.effective_on",
-                           cascade="all, delete-orphan", passive_deletes=True)
+        backref=db.backref(
+            "status_changes",
+            order_by="FacilityStatusChange.effective_on",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        )
     )
 
 

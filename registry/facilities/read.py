@@ -58,8 +58,10 @@ class Reader:
     def of(cls, user: Any) -> Reader:
         if user is None or not getattr(user, "is_authenticated", False):
             return ANONYMOUS
-        return cls(province_code=user.province_code,
-                   may_see_exact=bool(user.can("facilities.view_confidential")))
+        return cls(
+            province_code=user.province_code,
+            may_see_exact=bool(user.can("facilities.view_confidential")),
+        )
 
     @property
     def national(self) -> bool:
@@ -147,25 +149,38 @@ class _Shown:
     def join(self, stmt: Select) -> Select:
         if self.commune is None:
             return stmt
-        return stmt.outerjoin(self.commune, self._on(self.commune, Level.COMMUNE,
-                                                     Facility.commune_code)) \
-                   .outerjoin(self.province, self._on(self.province, Level.PROVINCE,
-                                                      Facility.province_code))
+        return stmt.outerjoin(
+            self.commune, self._on(self.commune, Level.COMMUNE, Facility.commune_code)
+        ).outerjoin(self.province, self._on(self.province, Level.PROVINCE, Facility.province_code))
 
     def _on(self, unit: Any, level: Level, column: Any) -> ColumnElement[Any]:
-        return and_(self.generalised, unit.edition == Edition.CURRENT, unit.level == level,
-                    unit.code == column)
+        return and_(
+            self.generalised,
+            unit.edition == Edition.CURRENT,
+            unit.level == level,
+            unit.code == column,
+        )
 
 
 def confidential_types(session: Session) -> list[str]:
-    return list(session.scalars(select(FacilityType.code)
-                                .where(FacilityType.confidential.is_(True))
-                                .order_by(FacilityType.code)))
+    return list(
+        session.scalars(
+            select(FacilityType.code)
+            .where(FacilityType.confidential.is_(True))
+            .order_by(FacilityType.code)
+        )
+    )
 
 
 def _shown(session: Session, reader: Reader) -> _Shown:
-    exact = _Shown(lon=Facility.lon, lat=Facility.lat, generalised=false(),
-                   address=Facility.address, notes=Facility.notes, search=Facility.search_text)
+    exact = _Shown(
+        lon=Facility.lon,
+        lat=Facility.lat,
+        generalised=false(),
+        address=Facility.address,
+        notes=Facility.notes,
+        search=Facility.search_text,
+    )
     codes = confidential_types(session)
     if not codes or (reader.may_see_exact and reader.national):
         return exact
@@ -174,15 +189,14 @@ def _shown(session: Session, reader: Reader) -> _Shown:
         hidden = and_(hidden, Facility.province_code != reader.province_code)
     commune, province = aliased(AdminUnit), aliased(AdminUnit)
     return _Shown(
-        lon=case((hidden, func.coalesce(commune.rep_lon, province.rep_lon)),
-                 else_=Facility.lon),
-        lat=case((hidden, func.coalesce(commune.rep_lat, province.rep_lat)),
-                 else_=Facility.lat),
+        lon=case((hidden, func.coalesce(commune.rep_lon, province.rep_lon)), else_=Facility.lon),
+        lat=case((hidden, func.coalesce(commune.rep_lat, province.rep_lat)), else_=Facility.lat),
         generalised=hidden,
         address=case((hidden, null()), else_=Facility.address),
         notes=case((hidden, null()), else_=Facility.notes),
         search=case((hidden, Facility.search_public), else_=Facility.search_text),
-        commune=commune, province=province,
+        commune=commune,
+        province=province,
     )
 
 
@@ -208,8 +222,9 @@ def _conditions(flt: FacilityFilter, shown: _Shown) -> list[ColumnElement[Any]]:
     if flt.capacity_max is not None:
         conditions.append(Facility.design_capacity <= flt.capacity_max)
     if flt.q:
-        conditions.extend(shown.search.contains(word, autoescape=True)
-                          for word in fold(flt.q).split())
+        conditions.extend(
+            shown.search.contains(word, autoescape=True) for word in fold(flt.q).split()
+        )
     if flt.bbox:
         minx, miny, maxx, maxy = flt.bbox
         conditions.append(and_(shown.lon.between(minx, maxx), shown.lat.between(miny, maxy)))
@@ -227,29 +242,59 @@ def _scoped(stmt: Select, reader: Reader, shown: _Shown, *, everywhere: bool) ->
 
 
 _RECORD_COLUMNS = (
-    Facility.id, Facility.code, Facility.name, Facility.type_code, FacilityType.name_vi,
-    FacilityType.name_en, type_coerce(FacilityType.category, String),
-    FacilityType.confidential, type_coerce(Facility.ownership, String),
-    Facility.managing_body, type_coerce(Facility.status, String), Facility.status_changed_on,
-    Facility.province_code, Facility.commune_code, Facility.old_province_code,
+    Facility.id,
+    Facility.code,
+    Facility.name,
+    Facility.type_code,
+    FacilityType.name_vi,
+    FacilityType.name_en,
+    type_coerce(FacilityType.category, String),
+    FacilityType.confidential,
+    type_coerce(Facility.ownership, String),
+    Facility.managing_body,
+    type_coerce(Facility.status, String),
+    Facility.status_changed_on,
+    Facility.province_code,
+    Facility.commune_code,
+    Facility.old_province_code,
     Facility.district_code,
 )
 _RECORD_TAIL = (
-    Facility.location_approximate, Facility.opened_on, Facility.closed_on,
-    Facility.design_capacity, Facility.capacity_by_group, Facility.residents, Facility.staff,
-    Facility.services, Facility.registration_no, Facility.licence_no,
+    Facility.location_approximate,
+    Facility.opened_on,
+    Facility.closed_on,
+    Facility.design_capacity,
+    Facility.capacity_by_group,
+    Facility.residents,
+    Facility.staff,
+    Facility.services,
+    Facility.registration_no,
+    Facility.licence_no,
 )
 
 
-def _select_records(session: Session, reader: Reader, flt: FacilityFilter | None, *,
-                    ids: Sequence[int] | None = None, everywhere: bool = False,
-                    bbox: tuple[float, float, float, float] | None = None,
-                    provinces: Sequence[str] | None = None) -> Select:
+def _select_records(
+    session: Session,
+    reader: Reader,
+    flt: FacilityFilter | None,
+    *,
+    ids: Sequence[int] | None = None,
+    everywhere: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+    provinces: Sequence[str] | None = None,
+) -> Select:
     shown = _shown(session, reader)
     stmt: Select = select(
-        *_RECORD_COLUMNS, shown.address, shown.lon, shown.lat,
-        type_coerce(shown.generalised, Facility.is_demo.type), *_RECORD_TAIL, shown.notes,
-        Facility.is_demo, Facility.version, Facility.updated_at,
+        *_RECORD_COLUMNS,
+        shown.address,
+        shown.lon,
+        shown.lat,
+        type_coerce(shown.generalised, Facility.is_demo.type),
+        *_RECORD_TAIL,
+        shown.notes,
+        Facility.is_demo,
+        Facility.version,
+        Facility.updated_at,
     ).join(FacilityType, FacilityType.code == Facility.type_code)
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=everywhere)
     if flt is not None:
@@ -265,22 +310,77 @@ def _select_records(session: Session, reader: Reader, flt: FacilityFilter | None
 
 
 def _record(row: Any) -> FacilityRecord:
-    (fid, code, name, type_code, type_vi, type_en, category, confidential, ownership,
-     managing_body, status, status_on, province, commune, old_province, district, address,
-     lon, lat, generalised, approximate, opened_on, closed_on, capacity, by_group, residents,
-     staff, services, registration_no, licence_no, notes, is_demo, version, updated_at) = row
+    (
+        fid,
+        code,
+        name,
+        type_code,
+        type_vi,
+        type_en,
+        category,
+        confidential,
+        ownership,
+        managing_body,
+        status,
+        status_on,
+        province,
+        commune,
+        old_province,
+        district,
+        address,
+        lon,
+        lat,
+        generalised,
+        approximate,
+        opened_on,
+        closed_on,
+        capacity,
+        by_group,
+        residents,
+        staff,
+        services,
+        registration_no,
+        licence_no,
+        notes,
+        is_demo,
+        version,
+        updated_at,
+    ) = row
     generalised = bool(generalised)
     return FacilityRecord(
-        id=fid, code=code, name=name, type_code=type_code, type_name_vi=type_vi,
-        type_name_en=type_en, category=category, confidential_type=bool(confidential),
-        ownership=Ownership(ownership), managing_body=managing_body, status=Status(status),
-        status_changed_on=status_on, province_code=province, commune_code=commune,
-        old_province_code=old_province, district_code=district, address=address,
-        lon=float(lon), lat=float(lat), generalised=generalised,
-        location_approximate=bool(approximate) or generalised, opened_on=opened_on,
-        closed_on=closed_on, design_capacity=capacity, capacity_by_group=dict(by_group or {}),
-        residents=residents, staff=staff, services=services, registration_no=registration_no,
-        licence_no=licence_no, notes=notes, is_demo=bool(is_demo), version=version,
+        id=fid,
+        code=code,
+        name=name,
+        type_code=type_code,
+        type_name_vi=type_vi,
+        type_name_en=type_en,
+        category=category,
+        confidential_type=bool(confidential),
+        ownership=Ownership(ownership),
+        managing_body=managing_body,
+        status=Status(status),
+        status_changed_on=status_on,
+        province_code=province,
+        commune_code=commune,
+        old_province_code=old_province,
+        district_code=district,
+        address=address,
+        lon=float(lon),
+        lat=float(lat),
+        generalised=generalised,
+        location_approximate=bool(approximate) or generalised,
+        opened_on=opened_on,
+        closed_on=closed_on,
+        design_capacity=capacity,
+        capacity_by_group=dict(by_group or {}),
+        residents=residents,
+        staff=staff,
+        services=services,
+        registration_no=registration_no,
+        licence_no=licence_no,
+        notes=notes,
+        is_demo=bool(is_demo),
+        version=version,
         updated_at=updated_at,
     )
 
@@ -294,10 +394,18 @@ def _sorted(stmt: Select, flt: FacilityFilter) -> Select:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def records(session: Session, reader: Reader, flt: FacilityFilter | None = None, *,
-            ids: Sequence[int] | None = None, limit: int | None = None, offset: int = 0,
-            everywhere: bool = False, bbox: tuple[float, float, float, float] | None = None,
-            provinces: Sequence[str] | None = None) -> list[FacilityRecord]:
+def records(
+    session: Session,
+    reader: Reader,
+    flt: FacilityFilter | None = None,
+    *,
+    ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    everywhere: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+    provinces: Sequence[str] | None = None,
+) -> list[FacilityRecord]:
     """The facilities the reader may see that match ``flt`` (all statuses when ``flt`` is
     None), sorted as the filter says (by id without one).
 
@@ -305,8 +413,9 @@ def records(session: Session, reader: Reader, flt: FacilityFilter | None = None,
     (cross-border coverage); what comes back is still only what the reader may see, and
     exact confidential points only inside the reader's own province. ``provinces`` narrows
     the result to some current provinces; ``bbox`` to a box around the shown points."""
-    stmt = _select_records(session, reader, flt, ids=ids, everywhere=everywhere, bbox=bbox,
-                           provinces=provinces)
+    stmt = _select_records(
+        session, reader, flt, ids=ids, everywhere=everywhere, bbox=bbox, provinces=provinces
+    )
     stmt = _sorted(stmt, flt) if flt is not None else stmt.order_by(Facility.id)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
@@ -315,8 +424,9 @@ def records(session: Session, reader: Reader, flt: FacilityFilter | None = None,
 
 def count(session: Session, reader: Reader, flt: FacilityFilter) -> int:
     shown = _shown(session, reader)
-    stmt = _scoped(shown.join(select(func.count(Facility.id))), reader, shown,
-                   everywhere=False).where(*_conditions(flt, shown))
+    stmt = _scoped(
+        shown.join(select(func.count(Facility.id))), reader, shown, everywhere=False
+    ).where(*_conditions(flt, shown))
     return int(session.scalar(stmt) or 0)
 
 
@@ -332,9 +442,16 @@ def by_code(session: Session, reader: Reader, code: str) -> FacilityRecord | Non
     return get(session, reader, fid) if fid is not None else None
 
 
-def nearest(session: Session, reader: Reader, lon: float, lat: float, *,
-            radius_m: float, flt: FacilityFilter | None = None,
-            everywhere: bool = False) -> list[tuple[float, FacilityRecord]]:
+def nearest(
+    session: Session,
+    reader: Reader,
+    lon: float,
+    lat: float,
+    *,
+    radius_m: float,
+    flt: FacilityFilter | None = None,
+    everywhere: bool = False,
+) -> list[tuple[float, FacilityRecord]]:
     """Facilities within ``radius_m`` of a point, nearest first, measured (geodesically) to
     the point the reader sees."""
     box = bbox_around(lon, lat, radius_m)
@@ -353,15 +470,25 @@ def nearest(session: Session, reader: Reader, lon: float, lat: float, *,
 MarkerRow = tuple[int, str, str, str, str, str, int | None, int, float, float, bool]
 
 
-def marker_rows(session: Session, reader: Reader, flt: FacilityFilter, *,
-                facility_id: int | None = None) -> list[MarkerRow]:
+def marker_rows(
+    session: Session, reader: Reader, flt: FacilityFilter, *, facility_id: int | None = None
+) -> list[MarkerRow]:
     """Only what a map marker needs, as plain tuples ordered by id (the whole-country map
     reads tens of thousands: no records, no ORM)."""
     shown = _shown(session, reader)
-    stmt = select(Facility.id, Facility.code, Facility.name, Facility.type_code,
-                  type_coerce(Facility.status, String), type_coerce(Facility.ownership, String),
-                  Facility.design_capacity, Facility.version, shown.lon, shown.lat,
-                  shown.generalised)
+    stmt = select(
+        Facility.id,
+        Facility.code,
+        Facility.name,
+        Facility.type_code,
+        type_coerce(Facility.status, String),
+        type_coerce(Facility.ownership, String),
+        Facility.design_capacity,
+        Facility.version,
+        shown.lon,
+        shown.lat,
+        shown.generalised,
+    )
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=False)
     stmt = stmt.where(*_conditions(flt, shown))
     if facility_id is not None:
@@ -370,18 +497,23 @@ def marker_rows(session: Session, reader: Reader, flt: FacilityFilter, *,
     return [(*row[:10], bool(row[10])) for row in conn.execute(stmt.order_by(Facility.id))]
 
 
-def unit_totals(session: Session, reader: Reader, flt: FacilityFilter, unit_field: str
-                ) -> dict[str, tuple[int, int]]:
+def unit_totals(
+    session: Session, reader: Reader, flt: FacilityFilter, unit_field: str
+) -> dict[str, tuple[int, int]]:
     """Count and design capacity of the filtered facilities per unit code (``unit_field`` one
     of province_code, commune_code, old_province_code, district_code). The bounding box does
     not apply: a unit's figure is about the whole unit."""
-    column = {"province_code": Facility.province_code, "commune_code": Facility.commune_code,
-              "old_province_code": Facility.old_province_code,
-              "district_code": Facility.district_code}[unit_field]
+    column = {
+        "province_code": Facility.province_code,
+        "commune_code": Facility.commune_code,
+        "old_province_code": Facility.old_province_code,
+        "district_code": Facility.district_code,
+    }[unit_field]
     shown = _shown(session, reader)
     unboxed = FacilityFilter(**{**flt.__dict__, "bbox": None})
-    stmt: Select = select(column, func.count(Facility.id),
-                          func.coalesce(func.sum(Facility.design_capacity), 0))
+    stmt: Select = select(
+        column, func.count(Facility.id), func.coalesce(func.sum(Facility.design_capacity), 0)
+    )
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=False)
     stmt = stmt.where(column.is_not(None), *_conditions(unboxed, shown)).group_by(column)
     return {code: (int(n), int(cap)) for code, n, cap in session.execute(stmt)}
@@ -389,10 +521,16 @@ def unit_totals(session: Session, reader: Reader, flt: FacilityFilter, unit_fiel
 
 def old_provinces_of(session: Session, province_codes: Iterable[str]) -> set[str]:
     """Pre-2025 provinces the registry's facilities in these current provinces lie in."""
-    return set(session.scalars(
-        select(Facility.old_province_code).distinct()
-        .where(Facility.province_code.in_(list(province_codes)),
-               Facility.old_province_code.is_not(None))))
+    return set(
+        session.scalars(
+            select(Facility.old_province_code)
+            .distinct()
+            .where(
+                Facility.province_code.in_(list(province_codes)),
+                Facility.old_province_code.is_not(None),
+            )
+        )
+    )
 
 
 def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Status | None]:
@@ -404,10 +542,15 @@ def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Sta
         return out
     rows = session.execute(
         select(FacilityStatusChange.facility_id, FacilityStatusChange.to_status)
-        .where(FacilityStatusChange.facility_id.in_(wanted),
-               FacilityStatusChange.effective_on <= on)
-        .order_by(FacilityStatusChange.facility_id, FacilityStatusChange.effective_on,
-                  FacilityStatusChange.id))
+        .where(
+            FacilityStatusChange.facility_id.in_(wanted), FacilityStatusChange.effective_on <= on
+        )
+        .order_by(
+            FacilityStatusChange.facility_id,
+            FacilityStatusChange.effective_on,
+            FacilityStatusChange.id,
+        )
+    )
     seen: set[int] = set()
     for fid, to_status in rows:
         out[fid] = Status(to_status)
@@ -415,12 +558,18 @@ def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Sta
     # Records with no history at all (loaded in bulk) count with their current status.
     without = set(wanted) - seen
     if without:
-        with_history = set(session.scalars(
-            select(FacilityStatusChange.facility_id).distinct()
-            .where(FacilityStatusChange.facility_id.in_(list(without)))))
+        with_history = set(
+            session.scalars(
+                select(FacilityStatusChange.facility_id)
+                .distinct()
+                .where(FacilityStatusChange.facility_id.in_(list(without)))
+            )
+        )
         for fid, current in session.execute(
-                select(Facility.id, type_coerce(Facility.status, String))
-                .where(Facility.id.in_(list(without - with_history)))):
+            select(Facility.id, type_coerce(Facility.status, String)).where(
+                Facility.id.in_(list(without - with_history))
+            )
+        ):
             out[fid] = Status(current)
     return out
 
@@ -435,11 +584,34 @@ def as_dict(record: FacilityRecord) -> dict[str, Any]:
 
 #: The properties of a facility feature in GeoJSON exports and the APIs.
 FEATURE_PROPERTIES = (
-    "code", "name", "type_code", "type_name_vi", "type_name_en", "category", "ownership",
-    "managing_body", "status", "status_changed_on", "province_code", "commune_code",
-    "old_province_code", "district_code", "address", "location_approximate", "generalised",
-    "opened_on", "closed_on", "design_capacity", "capacity_by_group", "residents", "staff",
-    "services", "registration_no", "licence_no", "notes", "updated_at",
+    "code",
+    "name",
+    "type_code",
+    "type_name_vi",
+    "type_name_en",
+    "category",
+    "ownership",
+    "managing_body",
+    "status",
+    "status_changed_on",
+    "province_code",
+    "commune_code",
+    "old_province_code",
+    "district_code",
+    "address",
+    "location_approximate",
+    "generalised",
+    "opened_on",
+    "closed_on",
+    "design_capacity",
+    "capacity_by_group",
+    "residents",
+    "staff",
+    "services",
+    "registration_no",
+    "licence_no",
+    "notes",
+    "updated_at",
 )
 
 
@@ -449,21 +621,39 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def to_feature(record: FacilityRecord, *, properties: Sequence[str] = FEATURE_PROPERTIES,
-               decimals: int = 6) -> dict[str, Any]:
+def to_feature(
+    record: FacilityRecord, *, properties: Sequence[str] = FEATURE_PROPERTIES, decimals: int = 6
+) -> dict[str, Any]:
     """A GeoJSON (RFC 7946) feature of the shown point; ``id`` is the registry code."""
     return {
         "type": "Feature",
         "id": record.code,
-        "geometry": {"type": "Point",
-                     "coordinates": [round(record.lon, decimals), round(record.lat, decimals)]},
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(record.lon, decimals), round(record.lat, decimals)],
+        },
         "properties": {key: _json_value(getattr(record, key)) for key in properties},
     }
 
 
 __all__ = [
-    "ANONYMOUS", "FEATURE_PROPERTIES", "HISTORY_STATUSES", "SYSTEM", "FacilityRecord",
-    "MarkerRow", "Reader", "as_dict", "by_code", "confidential_types", "count", "get",
-    "marker_rows", "nearest", "old_provinces_of", "records", "statuses_on", "to_feature",
+    "ANONYMOUS",
+    "FEATURE_PROPERTIES",
+    "HISTORY_STATUSES",
+    "SYSTEM",
+    "FacilityRecord",
+    "MarkerRow",
+    "Reader",
+    "as_dict",
+    "by_code",
+    "confidential_types",
+    "count",
+    "get",
+    "marker_rows",
+    "nearest",
+    "old_provinces_of",
+    "records",
+    "statuses_on",
+    "to_feature",
     "unit_totals",
 ]

@@ -35,9 +35,24 @@ DUPLICATE_DISTANCE_M = 200.0
 DUPLICATE_NAME_SIMILARITY = 0.85
 # Fields a user edits; everything else is derived or bookkeeping.
 EDITABLE_FIELDS = (
-    "name", "type_code", "ownership", "managing_body", "province_code", "address", "lon", "lat",
-    "location_source", "location_approximate", "opened_on", "design_capacity",
-    "capacity_by_group", "residents", "staff", "services", "registration_no", "licence_no",
+    "name",
+    "type_code",
+    "ownership",
+    "managing_body",
+    "province_code",
+    "address",
+    "lon",
+    "lat",
+    "location_source",
+    "location_approximate",
+    "opened_on",
+    "design_capacity",
+    "capacity_by_group",
+    "residents",
+    "staff",
+    "services",
+    "registration_no",
+    "licence_no",
     "notes",
 )
 
@@ -78,8 +93,9 @@ class FacilityInput:
     def from_record(cls, record: Any) -> FacilityInput:
         """The values as a reader sees them (``facilities.read.FacilityRecord``), e.g. for
         a conflict page; never written back for a generalised record."""
-        values: dict[str, Any] = {f.name: getattr(record, f.name, None) for f in fields(cls)
-                                  if hasattr(record, f.name)}
+        values: dict[str, Any] = {
+            f.name: getattr(record, f.name, None) for f in fields(cls) if hasattr(record, f.name)
+        }
         values["capacity_by_group"] = dict(record.capacity_by_group or {})
         return cls(**values)
 
@@ -87,8 +103,9 @@ class FacilityInput:
 class ValidationFailed(RegistryError):
     """Field errors (``errors``), warnings, and possible duplicates that need confirmation."""
 
-    def __init__(self, errors: dict[str, list[str]], warnings: list[str],
-                 duplicates: list[Facility]) -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], warnings: list[str], duplicates: list[Facility]
+    ) -> None:
         first = next(iter(errors.values()), [""])[0] if errors else ""
         super().__init__(first or str(_l("Possible duplicate: please confirm.")))
         self.errors = errors
@@ -100,8 +117,9 @@ class EditConflict(ConflictError):
     """Someone saved the facility after this edit began; nothing was written."""
 
     def __init__(self, facility: Facility, attempted: FacilityInput) -> None:
-        super().__init__(str(_l("This facility was changed by someone else while you were "
-                                "editing it.")))
+        super().__init__(
+            str(_l("This facility was changed by someone else while you were editing it."))
+        )
         self.facility = facility
         self.attempted = attempted
 
@@ -179,10 +197,11 @@ class StatusChangeRow:
 
 def status_changes(session: Session, facility_id: int) -> list[StatusChangeRow]:
     """A facility's status history, latest first."""
-    rows = session.scalars(select(FacilityStatusChange)
-                           .where(FacilityStatusChange.facility_id == facility_id)
-                           .order_by(FacilityStatusChange.effective_on.desc(),
-                                     FacilityStatusChange.id.desc()))
+    rows = session.scalars(
+        select(FacilityStatusChange)
+        .where(FacilityStatusChange.facility_id == facility_id)
+        .order_by(FacilityStatusChange.effective_on.desc(), FacilityStatusChange.id.desc())
+    )
     return [StatusChangeRow(c.effective_on, c.from_status, c.to_status, c.reason) for c in rows]
 
 
@@ -212,19 +231,31 @@ class Lookups:
 
     def near(self, type_code: str, lon: float, lat: float, pad: float) -> Iterable[Facility]:
         """Open facilities of the type within ``pad`` degrees."""
-        return self.session.scalars(select(Facility).where(
-            Facility.type_code == type_code, Facility.status != Status.CLOSED,
-            Facility.lon.between(lon - pad, lon + pad),
-            Facility.lat.between(lat - pad, lat + pad)))
+        return self.session.scalars(
+            select(Facility).where(
+                Facility.type_code == type_code,
+                Facility.status != Status.CLOSED,
+                Facility.lon.between(lon - pad, lon + pad),
+                Facility.lat.between(lat - pad, lat + pad),
+            )
+        )
 
     def in_commune(self, commune_code: str) -> Iterable[Facility]:
         """Open facilities of the commune."""
-        return self.session.scalars(select(Facility).where(
-            Facility.commune_code == commune_code, Facility.status != Status.CLOSED))
+        return self.session.scalars(
+            select(Facility).where(
+                Facility.commune_code == commune_code, Facility.status != Status.CLOSED
+            )
+        )
 
 
-def check(session: Session, data: FacilityInput, *, current: Facility | None = None,
-          lookups: Lookups | None = None) -> Checked:
+def check(
+    session: Session,
+    data: FacilityInput,
+    *,
+    current: Facility | None = None,
+    lookups: Lookups | None = None,
+) -> Checked:
     """All shape-independent rules for a facility record, with messages per field."""
     lookups = lookups or Lookups(session)
     result = Checked()
@@ -241,40 +272,63 @@ def check(session: Session, data: FacilityInput, *, current: Facility | None = N
         if units.province is None:
             result.error("location", _l("The location is not inside any province of Vietnam."))
         elif units.province.code != data.province_code:
-            result.error("location", _l(
-                "The location lies in %(found)s, not in the chosen province.",
-                found=units.province.name))
+            result.error(
+                "location",
+                _l(
+                    "The location lies in %(found)s, not in the chosen province.",
+                    found=units.province.name,
+                ),
+            )
     if data.residents is not None and data.residents < 0:
         result.error("residents", _l("Cannot be negative."))
     if data.design_capacity is not None and data.design_capacity < 0:
         result.error("design_capacity", _l("Cannot be negative."))
-    if (data.residents is not None and data.design_capacity is not None
-            and data.residents > data.design_capacity):
-        result.error("residents", _l(
-            "Residents (%(residents)d) exceed the design capacity (%(capacity)d).",
-            residents=data.residents, capacity=data.design_capacity))
+    if (
+        data.residents is not None
+        and data.design_capacity is not None
+        and data.residents > data.design_capacity
+    ):
+        result.error(
+            "residents",
+            _l(
+                "Residents (%(residents)d) exceed the design capacity (%(capacity)d).",
+                residents=data.residents,
+                capacity=data.design_capacity,
+            ),
+        )
     if ftype is not None and data.design_capacity is not None:
         _check_capacity_bounds(result, ftype, data, current)
     if ftype is not None and not result.errors:
         result.duplicates = find_duplicates(
-            session, type_code=data.type_code, lon=data.lon, lat=data.lat, name=data.name,
-            commune_code=result.units.commune.code if result.units and result.units.commune
+            session,
+            type_code=data.type_code,
+            lon=data.lon,
+            lat=data.lat,
+            name=data.name,
+            commune_code=result.units.commune.code
+            if result.units and result.units.commune
             else None,
-            exclude_id=current.id if current else None, lookups=lookups,
+            exclude_id=current.id if current else None,
+            lookups=lookups,
         )
     return result
 
 
-def _check_capacity_bounds(result: Checked, ftype: FacilityType, data: FacilityInput,
-                           current: Facility | None) -> None:
+def _check_capacity_bounds(
+    result: Checked, ftype: FacilityType, data: FacilityInput, current: Facility | None
+) -> None:
     """Outside the type's design bounds: an error for planned facilities (they can still be
     designed right), a warning for existing ones (the registry records what is there)."""
     low, high, cap = ftype.capacity_min, ftype.capacity_max, data.design_capacity
     if cap is None or ((low is None or cap >= low) and (high is None or cap <= high)):
         return
-    message = _l("Design capacity %(capacity)d is outside %(low)s–%(high)s for this type "
-                 "(%(source)s).", capacity=cap, low=low if low is not None else "…",
-                 high=high if high is not None else "…", source=ftype.capacity_source or "")
+    message = _l(
+        "Design capacity %(capacity)d is outside %(low)s–%(high)s for this type (%(source)s).",
+        capacity=cap,
+        low=low if low is not None else "…",
+        high=high if high is not None else "…",
+        source=ftype.capacity_source or "",
+    )
     status = current.status if current else data.status
     if status in (Status.PLANNED, Status.UNDER_CONSTRUCTION):
         result.error("design_capacity", message)
@@ -283,8 +337,15 @@ def _check_capacity_bounds(result: Checked, ftype: FacilityType, data: FacilityI
 
 
 def find_duplicates(
-    session: Session, *, type_code: str, lon: float, lat: float, name: str,
-    commune_code: str | None, exclude_id: int | None = None, lookups: Lookups | None = None,
+    session: Session,
+    *,
+    type_code: str,
+    lon: float,
+    lat: float,
+    name: str,
+    commune_code: str | None,
+    exclude_id: int | None = None,
+    lookups: Lookups | None = None,
 ) -> list[Facility]:
     """Possible duplicates: same type within 200 m, or a very similar name in the same
     commune. Closed facilities are history and are not flagged."""
@@ -293,8 +354,10 @@ def find_duplicates(
     found: dict[int, Facility] = {}
     here = point(lon, lat)
     for other in lookups.near(type_code, lon, lat, pad):
-        if other.id != exclude_id and distance_m(here, point(other.lon, other.lat)) <= \
-                DUPLICATE_DISTANCE_M:
+        if (
+            other.id != exclude_id
+            and distance_m(here, point(other.lon, other.lat)) <= DUPLICATE_DISTANCE_M
+        ):
             found[other.id] = other
     if commune_code:
         for other in lookups.in_commune(commune_code):
@@ -332,15 +395,13 @@ def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
     facility.geom = to_db(point(data.lon, data.lat))
     units = checked.units
     facility.commune_code = units.commune.code if units and units.commune else None
-    facility.old_province_code = units.old_province.code if units and units.old_province \
-        else None
+    facility.old_province_code = units.old_province.code if units and units.old_province else None
     facility.district_code = units.district.code if units and units.district else None
     if units and units.approximate:
         facility.location_approximate = True
     public = (facility.code or "", data.name, data.managing_body or "")
     facility.search_public = " ".join(fold(part) for part in public if part)
-    facility.search_text = " ".join(
-        fold(part) for part in (*public, data.address or "") if part)
+    facility.search_text = " ".join(fold(part) for part in (*public, data.address or "") if part)
 
 
 def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:
@@ -349,32 +410,53 @@ def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:
 
 
 def register_facility(
-    session: Session, data: FacilityInput, *, actor_id: int | None,
-    confirm_duplicates: bool = False, reason: str | None = None,
-    effective_on: date | None = None, lookups: Lookups | None = None,
+    session: Session,
+    data: FacilityInput,
+    *,
+    actor_id: int | None,
+    confirm_duplicates: bool = False,
+    reason: str | None = None,
+    effective_on: date | None = None,
+    lookups: Lookups | None = None,
 ) -> tuple[Facility, list[str]]:
     """Create a facility with a new registry code; returns it and any warnings."""
     checked = check(session, data, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
-    facility = Facility(status=data.status, created_by_id=actor_id, updated_by_id=actor_id,
-                        status_changed_on=effective_on or date.today(), capacity_by_group={})
+    facility = Facility(
+        status=data.status,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+        status_changed_on=effective_on or date.today(),
+        capacity_by_group={},
+    )
     facility.code = next_code(session, data.province_code, data.type_code)
     _apply(facility, data, checked)
     session.add(facility)
     session.flush()
-    session.add(FacilityStatusChange(
-        facility_id=facility.id, from_status=None, to_status=data.status,
-        effective_on=data.opened_on or facility.status_changed_on,
-        reason=reason or str(_l("Registered")), actor_id=actor_id,
-    ))
+    session.add(
+        FacilityStatusChange(
+            facility_id=facility.id,
+            from_status=None,
+            to_status=data.status,
+            effective_on=data.opened_on or facility.status_changed_on,
+            reason=reason or str(_l("Registered")),
+            actor_id=actor_id,
+        )
+    )
     session.flush()
     return facility, checked.warnings
 
 
 def update_facility(
-    session: Session, facility: Facility, data: FacilityInput, *, expected_version: int,
-    actor_id: int | None, confirm_duplicates: bool = False, reason: str | None = None,
+    session: Session,
+    facility: Facility,
+    data: FacilityInput,
+    *,
+    expected_version: int,
+    actor_id: int | None,
+    confirm_duplicates: bool = False,
+    reason: str | None = None,
     lookups: Lookups | None = None,
 ) -> list[str]:
     """Save an edit made on ``expected_version``. If the record moved on since, nothing is
@@ -383,9 +465,10 @@ def update_facility(
         raise EditConflict(facility, data)
     if data.province_code != facility.province_code:
         # Moving a record between provinces would move it out of its officials' jurisdiction.
-        raise ValidationFailed({"province_code": [str(_l(
+        message = _l(
             "A facility cannot be moved to another province; close it and register it there."
-        ))]}, [], [])
+        )
+        raise ValidationFailed({"province_code": [str(message)]}, [], [])
     checked = check(session, data, current=facility, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
@@ -405,8 +488,12 @@ class BatchValidationFailed(RegistryError):
 
 
 def register_many(
-    session: Session, items: list[FacilityInput], *, actor_id: int | None,
-    confirm_duplicates: bool = False, reason: str | None = None,
+    session: Session,
+    items: list[FacilityInput],
+    *,
+    actor_id: int | None,
+    confirm_duplicates: bool = False,
+    reason: str | None = None,
     lookups: Lookups | None = None,
 ) -> list[Facility]:
     """``register_facility`` for many records at once (imports): the same checks for every
@@ -424,31 +511,49 @@ def register_many(
     set_reason(session, reason)
     wanted: dict[tuple[str, str], int] = {}
     for data in items:
-        wanted[data.province_code, data.type_code] = wanted.get(
-            (data.province_code, data.type_code), 0) + 1
+        wanted[data.province_code, data.type_code] = (
+            wanted.get((data.province_code, data.type_code), 0) + 1
+        )
     codes = {key: iter(reserve_codes(session, *key, n)) for key, n in wanted.items()}
     today = date.today()
     facilities = []
     for data, checked in zip(items, checks, strict=True):
-        facility = Facility(status=data.status, created_by_id=actor_id, updated_by_id=actor_id,
-                            status_changed_on=today, capacity_by_group={})
+        facility = Facility(
+            status=data.status,
+            created_by_id=actor_id,
+            updated_by_id=actor_id,
+            status_changed_on=today,
+            capacity_by_group={},
+        )
         facility.code = next(codes[data.province_code, data.type_code])
         _apply(facility, data, checked)
         facilities.append(facility)
     session.add_all(facilities)
     session.flush()
-    session.add_all(FacilityStatusChange(
-        facility_id=facility.id, from_status=None, to_status=data.status,
-        effective_on=data.opened_on or today, reason=reason or str(_l("Registered")),
-        actor_id=actor_id,
-    ) for facility, data in zip(facilities, items, strict=True))
+    session.add_all(
+        FacilityStatusChange(
+            facility_id=facility.id,
+            from_status=None,
+            to_status=data.status,
+            effective_on=data.opened_on or today,
+            reason=reason or str(_l("Registered")),
+            actor_id=actor_id,
+        )
+        for facility, data in zip(facilities, items, strict=True)
+    )
     session.flush()
     return facilities
 
 
 def change_status(
-    session: Session, facility: Facility, target: Status, *, effective_on: date, reason: str,
-    actor_id: int | None, expected_version: int,
+    session: Session,
+    facility: Facility,
+    target: Status,
+    *,
+    effective_on: date,
+    reason: str,
+    actor_id: int | None,
+    expected_version: int,
 ) -> Facility:
     """Explicit status change with a required reason; closing sets the closing date."""
     if facility.version != expected_version:
@@ -458,10 +563,16 @@ def change_status(
     if not workflow.can_transition(facility.status, target):
         raise InvalidTransition(str(_l("This status change is not allowed.")), field="status")
     set_reason(session, reason)
-    session.add(FacilityStatusChange(
-        facility_id=facility.id, from_status=facility.status, to_status=target,
-        effective_on=effective_on, reason=reason.strip(), actor_id=actor_id,
-    ))
+    session.add(
+        FacilityStatusChange(
+            facility_id=facility.id,
+            from_status=facility.status,
+            to_status=target,
+            effective_on=effective_on,
+            reason=reason.strip(),
+            actor_id=actor_id,
+        )
+    )
     facility.status = target
     facility.status_changed_on = effective_on
     if target is Status.OPERATING and facility.opened_on is None:
@@ -474,8 +585,14 @@ def change_status(
 
 
 def relocate_planned(
-    session: Session, facility: Facility, lon: float, lat: float, *, reason: str,
-    actor_id: int | None, expected_version: int,
+    session: Session,
+    facility: Facility,
+    lon: float,
+    lat: float,
+    *,
+    reason: str,
+    actor_id: int | None,
+    expected_version: int,
 ) -> Facility:
     """Move a planned facility (map drag). Existing facilities are not moved this way."""
     if facility.status is not Status.PLANNED:
@@ -486,8 +603,15 @@ def relocate_planned(
     data.lon, data.lat = lon, lat
     data.location_source = LocationSource.MAP
     data.location_approximate = False
-    update_facility(session, facility, data, expected_version=expected_version,
-                    actor_id=actor_id, confirm_duplicates=True, reason=reason.strip())
+    update_facility(
+        session,
+        facility,
+        data,
+        expected_version=expected_version,
+        actor_id=actor_id,
+        confirm_duplicates=True,
+        reason=reason.strip(),
+    )
     return facility
 
 

@@ -38,8 +38,7 @@ def _type_choices() -> list:
 
 
 def _province_choices() -> list:
-    return choices((code, name) for code, name in province_choices()
-                   if current_user.covers(code))
+    return choices((code, name) for code, name in province_choices() if current_user.covers(code))
 
 
 def _reader() -> Reader:
@@ -54,10 +53,12 @@ def _get_visible(facility_id: int) -> FacilityRecord:
 
 def _unit_names(record: FacilityRecord) -> dict[str, str]:
     """The record's administrative units by name, for the page (templates run no queries)."""
-    wanted = (("current_province", Edition.CURRENT, Level.PROVINCE, record.province_code),
-              ("current_commune", Edition.CURRENT, Level.COMMUNE, record.commune_code),
-              ("old_province", Edition.PRE2025, Level.PROVINCE, record.old_province_code),
-              ("district", Edition.PRE2025, Level.DISTRICT, record.district_code))
+    wanted = (
+        ("current_province", Edition.CURRENT, Level.PROVINCE, record.province_code),
+        ("current_commune", Edition.CURRENT, Level.COMMUNE, record.commune_code),
+        ("old_province", Edition.PRE2025, Level.PROVINCE, record.old_province_code),
+        ("district", Edition.PRE2025, Level.DISTRICT, record.district_code),
+    )
     names = {}
     for key, edition, level, code in wanted:
         unit = geography.unit_by_code(db.session, code, edition, level) if code else None
@@ -67,8 +68,11 @@ def _unit_names(record: FacilityRecord) -> dict[str, str]:
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
-    return {"status_labels": STATUS_LABELS, "ownership_labels": OWNERSHIP_LABELS,
-            "target_groups": TARGET_GROUPS}
+    return {
+        "status_labels": STATUS_LABELS,
+        "ownership_labels": OWNERSHIP_LABELS,
+        "target_groups": TARGET_GROUPS,
+    }
 
 
 @bp.route("/")
@@ -82,8 +86,14 @@ def index():
     page = min(flt.page, pages)
     items = read.records(db.session, reader, flt, limit=per_page, offset=(page - 1) * per_page)
     return render_template(
-        "facilities/index.html", items=items, flt=flt, total=total, page=page, pages=pages,
-        type_choices=_type_choices(), province_choices=_province_choices(),
+        "facilities/index.html",
+        items=items,
+        flt=flt,
+        total=total,
+        page=page,
+        pages=pages,
+        type_choices=_type_choices(),
+        province_choices=_province_choices(),
     )
 
 
@@ -93,27 +103,42 @@ def detail(facility_id: int):
     item = _get_visible(facility_id)
     status_form = StatusChangeForm(version=item.version, effective_on=date.today())
     status_form.status.choices = choices(
-        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status))
-    return render_template("facilities/detail.html", item=item, status_form=status_form,
-                           units=_unit_names(item),
-                           status_changes=services.status_changes(db.session, item.id),
-                           history=audit.history_for(db.session, "facilities", item.id),
-                           hidden_fields=_hidden_history_fields(item),
-                           history_labels=_history_labels())
+        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status)
+    )
+    return render_template(
+        "facilities/detail.html",
+        item=item,
+        status_form=status_form,
+        units=_unit_names(item),
+        status_changes=services.status_changes(db.session, item.id),
+        history=audit.history_for(db.session, "facilities", item.id),
+        hidden_fields=_hidden_history_fields(item),
+        history_labels=_history_labels(),
+    )
 
 
 def _history_labels() -> dict[str, str]:
     """Field names in the audit trail shown with the form's labels."""
     form = FacilityForm(meta={"csrf": False})
     labels = {field.name: str(field.label.text) for field in form}
-    labels.update({
-        "code": _("Code"), "status": _("Status"), "commune_code": _("Commune code (current)"),
-        "district_code": _("District code (pre-2025)"), "old_province_code": _("Province"),
-        "province_code": _("Province"), "capacity_by_group": _("Capacity by target group"),
-        "status_changed_on": _("Effective date"), "closed_on": _("Closed on"),
-        "location_source": _("How to enter the location"), "is_demo": _("Demo data"),
-        "type_code": _("Type"), "lon": _("Longitude"), "lat": _("Latitude"),
-    })
+    labels.update(
+        {
+            "code": _("Code"),
+            "status": _("Status"),
+            "commune_code": _("Commune code (current)"),
+            "district_code": _("District code (pre-2025)"),
+            "old_province_code": _("Province"),
+            "province_code": _("Province"),
+            "capacity_by_group": _("Capacity by target group"),
+            "status_changed_on": _("Effective date"),
+            "closed_on": _("Closed on"),
+            "location_source": _("How to enter the location"),
+            "is_demo": _("Demo data"),
+            "type_code": _("Type"),
+            "lon": _("Longitude"),
+            "lat": _("Latitude"),
+        }
+    )
     return labels
 
 
@@ -123,10 +148,20 @@ def _hidden_history_fields(item: FacilityRecord) -> frozenset[str]:
 
 
 #: What a reader without the confidential permission neither sees nor changes.
-WITHHELD_FIELDS = frozenset({"lon", "lat", "address", "notes", "location_source",
-                             "location_approximate"})
-_WITHHELD_FORM_FIELDS = ("address", "notes", "location_mode", "lat", "lon", "vn2000_x",
-                         "vn2000_y", "vn2000_meridian", "location_approximate")
+WITHHELD_FIELDS = frozenset(
+    {"lon", "lat", "address", "notes", "location_source", "location_approximate"}
+)
+_WITHHELD_FORM_FIELDS = (
+    "address",
+    "notes",
+    "location_mode",
+    "lat",
+    "lon",
+    "vn2000_x",
+    "vn2000_y",
+    "vn2000_meridian",
+    "location_approximate",
+)
 
 
 def _withhold_location(form: FacilityForm) -> None:
@@ -136,38 +171,55 @@ def _withhold_location(form: FacilityForm) -> None:
         delattr(form, name)
 
 
-def _form_to_input(form: FacilityForm, *, status: Status,
-                   kept: services.FacilityInput | None = None) -> services.FacilityInput:
+def _form_to_input(
+    form: FacilityForm, *, status: Status, kept: services.FacilityInput | None = None
+) -> services.FacilityInput:
     """Turns the form into plain values; VN-2000 coordinates become WGS 84 here. ``kept``
     supplies the location, address and notes of a facility whose form withholds them."""
     if kept is not None:
         location: dict[str, Any] = {
-            "lon": kept.lon, "lat": kept.lat, "address": kept.address, "notes": kept.notes,
+            "lon": kept.lon,
+            "lat": kept.lat,
+            "address": kept.address,
+            "notes": kept.notes,
             "location_source": kept.location_source,
-            "location_approximate": kept.location_approximate}
+            "location_approximate": kept.location_approximate,
+        }
     else:
         source = LocationSource(form.location_mode.data or "latlon")
         if source is LocationSource.VN2000:
             try:
-                lon, lat = services.vn2000_point(form.vn2000_x.data, form.vn2000_y.data,
-                                                 form.vn2000_meridian.data or "")
+                lon, lat = services.vn2000_point(
+                    form.vn2000_x.data, form.vn2000_y.data, form.vn2000_meridian.data or ""
+                )
             except ValueError as exc:
-                raise services.ValidationFailed({"vn2000_meridian": [str(exc)]}, [],
-                                                []) from exc
+                raise services.ValidationFailed({"vn2000_meridian": [str(exc)]}, [], []) from exc
         else:
             lon, lat = float(form.lon.data), float(form.lat.data)
-        location = {"lon": lon, "lat": lat, "address": form.address.data or None,
-                    "notes": form.notes.data or None, "location_source": source,
-                    "location_approximate": bool(form.location_approximate.data)}
+        location = {
+            "lon": lon,
+            "lat": lat,
+            "address": form.address.data or None,
+            "notes": form.notes.data or None,
+            "location_source": source,
+            "location_approximate": bool(form.location_approximate.data),
+        }
     return services.FacilityInput(
-        name=form.name.data.strip(), type_code=form.type_code.data,
-        ownership=Ownership(form.ownership.data), province_code=form.province_code.data,
-        status=status, managing_body=form.managing_body.data or None,
-        opened_on=form.opened_on.data, design_capacity=form.design_capacity.data,
-        capacity_by_group=form.capacity_by_group(), residents=form.residents.data,
-        staff=form.staff.data, services=form.services.data or None,
+        name=form.name.data.strip(),
+        type_code=form.type_code.data,
+        ownership=Ownership(form.ownership.data),
+        province_code=form.province_code.data,
+        status=status,
+        managing_body=form.managing_body.data or None,
+        opened_on=form.opened_on.data,
+        design_capacity=form.design_capacity.data,
+        capacity_by_group=form.capacity_by_group(),
+        residents=form.residents.data,
+        staff=form.staff.data,
+        services=form.services.data or None,
         registration_no=form.registration_no.data or None,
-        licence_no=form.licence_no.data or None, **location,
+        licence_no=form.licence_no.data or None,
+        **location,
     )
 
 
@@ -206,8 +258,9 @@ def new():
     form = FacilityForm()
     form.type_code.choices = _type_choices()
     form.province_code.choices = _province_choices()
-    form.status.choices = choices((s.value, STATUS_LABELS[s]) for s in _allowed_new_statuses()
-                                  if s is not Status.CLOSED)
+    form.status.choices = choices(
+        (s.value, STATUS_LABELS[s]) for s in _allowed_new_statuses() if s is not Status.CLOSED
+    )
     duplicates: list = []
     if request.method == "GET":
         _prefill_from_args(form)
@@ -216,7 +269,9 @@ def new():
         try:
             data = _form_to_input(form, status=Status(form.status.data))
             facility, warnings = services.register_facility(
-                db.session, data, actor_id=current_user.id,
+                db.session,
+                data,
+                actor_id=current_user.id,
                 confirm_duplicates=form.confirm_duplicates.data,
                 reason=form.reason.data or None,
             )
@@ -225,10 +280,10 @@ def new():
             _show_errors(form, exc)
             duplicates = exc.duplicates
         else:
-            return _saved(facility.id, warnings, _("Facility %(code)s registered.",
-                                                   code=facility.code))
-    return render_template("facilities/form.html", form=form, facility=None,
-                           duplicates=duplicates)
+            return _saved(
+                facility.id, warnings, _("Facility %(code)s registered.", code=facility.code)
+            )
+    return render_template("facilities/form.html", form=form, facility=None, duplicates=duplicates)
 
 
 def _prefill_from_args(form: FacilityForm) -> None:
@@ -275,8 +330,12 @@ def edit(facility_id: int):
         try:
             data = _form_to_input(form, status=item.status, kept=kept)
             warnings = services.update_facility(
-                db.session, facility, data, expected_version=int(form.version.data or 0),
-                actor_id=current_user.id, confirm_duplicates=form.confirm_duplicates.data,
+                db.session,
+                facility,
+                data,
+                expected_version=int(form.version.data or 0),
+                actor_id=current_user.id,
+                confirm_duplicates=form.confirm_duplicates.data,
                 reason=form.reason.data or None,
             )
         except services.EditConflict as exc:
@@ -288,14 +347,32 @@ def edit(facility_id: int):
             duplicates = exc.duplicates
         else:
             return _saved(item.id, warnings, _("Changes saved."))
-    return render_template("facilities/form.html", form=form, facility=item,
-                           duplicates=duplicates, withheld=item.generalised)
+    return render_template(
+        "facilities/form.html",
+        form=form,
+        facility=item,
+        duplicates=duplicates,
+        withheld=item.generalised,
+    )
 
 
 CONFLICT_FIELDS = (
-    "name", "type_code", "ownership", "managing_body", "address", "lon", "lat",
-    "opened_on", "design_capacity", "capacity_by_group", "residents", "staff", "services",
-    "registration_no", "licence_no", "notes",
+    "name",
+    "type_code",
+    "ownership",
+    "managing_body",
+    "address",
+    "lon",
+    "lat",
+    "opened_on",
+    "design_capacity",
+    "capacity_by_group",
+    "residents",
+    "staff",
+    "services",
+    "registration_no",
+    "licence_no",
+    "notes",
 )
 
 
@@ -310,14 +387,14 @@ def _conflict(facility_id: int, attempted: services.FacilityInput, form: Facilit
             continue
         mine, saved = getattr(attempted, name), getattr(theirs, name)
         label = form[name].label.text if name in form else _("Capacity by target group")
-        rows.append({"field": name, "label": label,
-                     "theirs": saved, "mine": mine, "differs": saved != mine})
+        rows.append(
+            {"field": name, "label": label, "theirs": saved, "mine": mine, "differs": saved != mine}
+        )
     form.version.data = str(item.version)
     if not item.generalised:
         form.location_mode.data = "latlon"
         form.lon.data, form.lat.data = attempted.lon, attempted.lat
-    return render_template("facilities/conflict.html", facility=item, rows=rows,
-                           form=form), 409
+    return render_template("facilities/conflict.html", facility=item, rows=rows, form=form), 409
 
 
 @bp.route("/<int:facility_id>/status", methods=["POST"])
@@ -327,7 +404,8 @@ def change_status(facility_id: int):
     back = redirect(url_for("facilities.detail", facility_id=item.id))
     form = StatusChangeForm()
     form.status.choices = choices(
-        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status))
+        (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status)
+    )
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             label = getattr(form, name).label.text if hasattr(form, name) else name
@@ -335,17 +413,20 @@ def change_status(facility_id: int):
         return back
     try:
         facility = services.change_status(
-            db.session, services.for_update(db.session, item.id), Status(form.status.data),
-            effective_on=form.effective_on.data, reason=form.reason.data,
-            actor_id=current_user.id, expected_version=int(form.version.data or 0),
+            db.session,
+            services.for_update(db.session, item.id),
+            Status(form.status.data),
+            effective_on=form.effective_on.data,
+            reason=form.reason.data,
+            actor_id=current_user.id,
+            expected_version=int(form.version.data or 0),
         )
     except services.RegistryError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
     else:
         db.session.commit()
-        flash(_("Status changed to %(status)s.", status=STATUS_LABELS[facility.status]),
-              "success")
+        flash(_("Status changed to %(status)s.", status=STATUS_LABELS[facility.status]), "success")
     return back
 
 
@@ -353,7 +434,10 @@ def change_status(facility_id: int):
 @requires("facilities.view")
 def history(facility_id: int):
     item = _get_visible(facility_id)
-    return render_template("facilities/history.html", item=item,
-                           history=audit.history_for(db.session, "facilities", item.id),
-                           hidden_fields=_hidden_history_fields(item),
-                           history_labels=_history_labels())
+    return render_template(
+        "facilities/history.html",
+        item=item,
+        history=audit.history_for(db.session, "facilities", item.id),
+        hidden_fields=_hidden_history_fields(item),
+        history_labels=_history_labels(),
+    )

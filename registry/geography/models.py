@@ -28,7 +28,6 @@ class Level(StrEnum):
     COMMUNE = "commune"
 
 
-
 class AdminUnit(Model):
     __tablename__ = "admin_units"
     __table_args__ = (

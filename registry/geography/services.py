@@ -105,12 +105,18 @@ def children(session: Session, unit: AdminUnit) -> list[AdminUnit]:
     )
 
 
-def _units_of(session: Session, province_code: str, edition: Edition,
-              level: Level) -> list[AdminUnit]:
-    return _alphabetical(session.scalars(select(AdminUnit).where(
-        AdminUnit.edition == edition, AdminUnit.level == level,
-        AdminUnit.province_code == province_code,
-    )))
+def _units_of(
+    session: Session, province_code: str, edition: Edition, level: Level
+) -> list[AdminUnit]:
+    return _alphabetical(
+        session.scalars(
+            select(AdminUnit).where(
+                AdminUnit.edition == edition,
+                AdminUnit.level == level,
+                AdminUnit.province_code == province_code,
+            )
+        )
+    )
 
 
 def communes_of(session: Session, province_code: str) -> list[AdminUnit]:
@@ -209,30 +215,38 @@ class Locator:
     points, the outlines around them are read and prepared once; without, each point queries
     as ``locate`` does. Same rules either way."""
 
-    def __init__(self, session: Session,
-                 bounds: tuple[float, float, float, float] | None = None) -> None:
+    def __init__(
+        self, session: Session, bounds: tuple[float, float, float, float] | None = None
+    ) -> None:
         self.session = session
         self._loaded: dict[Edition, tuple[list[tuple[AdminUnit, BaseGeometry]], Any]] = {}
         if bounds is not None:
             margin = 2 * MAX_GAP_M / _METRES_PER_DEGREE  # covers the per-point margin below 60°
             minx, miny, maxx, maxy = bounds
             for edition in Edition:
-                units = _candidates_in_box(session, edition, minx - margin, miny - margin,
-                                           maxx + margin, maxy + margin)
-                boxes = np.array([[u.min_lon, u.min_lat, u.max_lon, u.max_lat]
-                                  for u, _ in units], dtype=float).reshape(-1, 4)
+                units = _candidates_in_box(
+                    session, edition, minx - margin, miny - margin, maxx + margin, maxy + margin
+                )
+                boxes = np.array(
+                    [[u.min_lon, u.min_lat, u.max_lon, u.max_lat] for u, _ in units], dtype=float
+                ).reshape(-1, 4)
                 self._loaded[edition] = (units, boxes)
 
-    def candidates(self, edition: Edition, lon: float, lat: float,
-                   margin_m: float = 0.0) -> list[tuple[AdminUnit, BaseGeometry]]:
+    def candidates(
+        self, edition: Edition, lon: float, lat: float, margin_m: float = 0.0
+    ) -> list[tuple[AdminUnit, BaseGeometry]]:
         """As ``_candidates``, from the outlines read once when there are any."""
         if edition not in self._loaded:
             return _candidates(self.session, edition, lon, lat, margin_m)
         units, boxes = self._loaded[edition]
         dlat = margin_m / _METRES_PER_DEGREE
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-        hit = ((boxes[:, 0] <= lon + dlon) & (boxes[:, 2] >= lon - dlon)
-               & (boxes[:, 1] <= lat + dlat) & (boxes[:, 3] >= lat - dlat))
+        hit = (
+            (boxes[:, 0] <= lon + dlon)
+            & (boxes[:, 2] >= lon - dlon)
+            & (boxes[:, 1] <= lat + dlat)
+            & (boxes[:, 3] >= lat - dlat)
+        )
         return [units[i] for i in hit.nonzero()[0]]
 
     def locate(self, lon: float, lat: float) -> Location:

@@ -26,13 +26,16 @@ def healthz():
         conn.execute(text("SELECT 1"))
         body = {"status": "ok"}
         if current_user.is_authenticated and current_user.can("users.manage"):
-            body.update({
-                "engine": database.engine_label(conn),
-                "dialect": conn.dialect.name,
-                "spatial": database.spatial_version(conn),
-                "migration": conn.execute(
-                    text("SELECT version_num FROM alembic_version")).scalar(),
-            })
+            body.update(
+                {
+                    "engine": database.engine_label(conn),
+                    "dialect": conn.dialect.name,
+                    "spatial": database.spatial_version(conn),
+                    "migration": conn.execute(
+                        text("SELECT version_num FROM alembic_version")
+                    ).scalar(),
+                }
+            )
     except Exception as exc:  # report, never crash the probe
         current_app.logger.warning("health check failed: %s", exc)
         return jsonify(status="error"), 503

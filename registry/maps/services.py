@@ -58,24 +58,43 @@ Row = read.MarkerRow
 _encode = json.encoder.encode_basestring  # the C encoder; keeps Vietnamese letters as UTF-8
 
 
-def _feature(fid: int, code: str, name: str, type_code: str, status: str, ownership: str,
-             capacity: int | None, version: int, lon: float, lat: float,
-             generalised: bool) -> dict[str, Any]:
+def _feature(
+    fid: int,
+    code: str,
+    name: str,
+    type_code: str,
+    status: str,
+    ownership: str,
+    capacity: int | None,
+    version: int,
+    lon: float,
+    lat: float,
+    generalised: bool,
+) -> dict[str, Any]:
     """One facility as a GeoJSON feature, with only what a marker and its popup need.
 
     ``gen`` appears only on generalised points; ``ver`` (for the optimistic lock) only on
     planned facilities, the only ones that can be moved on the map. Every feature lies in the
     reader's jurisdiction, so no province is sent."""
-    properties: dict[str, Any] = {"code": code, "name": name, "type": type_code,
-                                  "status": status, "own": ownership, "cap": capacity}
+    properties: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "type": type_code,
+        "status": status,
+        "own": ownership,
+        "cap": capacity,
+    }
     if generalised:
         properties["gen"] = True
     if status == PLANNED:
         properties["ver"] = version
     return {
-        "type": "Feature", "id": fid,
-        "geometry": {"type": "Point",
-                     "coordinates": [round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)]},
+        "type": "Feature",
+        "id": fid,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)],
+        },
         "properties": properties,
     }
 
@@ -88,18 +107,19 @@ _FEATURE_TEXT = (
 )
 
 
-def facility_rows(session: Session, flt: FacilityFilter, reader: Reader, *,
-                  facility_id: int | None = None) -> list[Row]:
+def facility_rows(
+    session: Session, flt: FacilityFilter, reader: Reader, *, facility_id: int | None = None
+) -> list[Row]:
     """The filtered facilities the reader may see, as marker tuples ordered by id, with the
     shown location (see ``facilities.read``)."""
     return read.marker_rows(session, reader, flt, facility_id=facility_id)
 
 
-def facility_features(session: Session, flt: FacilityFilter, reader: Reader, *,
-                      facility_id: int | None = None) -> list[dict[str, Any]]:
+def facility_features(
+    session: Session, flt: FacilityFilter, reader: Reader, *, facility_id: int | None = None
+) -> list[dict[str, Any]]:
     """``facility_rows`` as GeoJSON feature dicts."""
-    return [_feature(*row) for row in facility_rows(session, flt, reader,
-                                                    facility_id=facility_id)]
+    return [_feature(*row) for row in facility_rows(session, flt, reader, facility_id=facility_id)]
 
 
 def features_geojson(session: Session, flt: FacilityFilter, reader: Reader) -> bytes:
@@ -118,10 +138,21 @@ def features_geojson(session: Session, flt: FacilityFilter, reader: Reader) -> b
         extra = ',"gen":true' if gen else ""
         if status == PLANNED:
             extra += f',"ver":{int(version)}'
-        parts.append(_FEATURE_TEXT % (
-            fid, round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS), _encode(code),
-            _encode(name), word(type_code), word(status), word(own),
-            "null" if cap is None else str(int(cap)), extra))
+        parts.append(
+            _FEATURE_TEXT
+            % (
+                fid,
+                round(lon, COORD_DECIMALS),
+                round(lat, COORD_DECIMALS),
+                _encode(code),
+                _encode(name),
+                word(type_code),
+                word(status),
+                word(own),
+                "null" if cap is None else str(int(cap)),
+                extra,
+            )
+        )
     head = f'{{"type":"FeatureCollection","numberReturned":{len(rows)},"features":['
     return (head + ",".join(parts) + "]}").encode("utf-8")
 
@@ -150,8 +181,13 @@ class UnitCapacity:
         return round(self.capacity * PER_POPULATION / self.population, 2)
 
     def as_json(self) -> dict[str, Any]:
-        return {"cap": self.capacity, "n": self.facilities, "pop": self.population,
-                "year": self.population_year, "per10k": self.per_10k}
+        return {
+            "cap": self.capacity,
+            "n": self.facilities,
+            "pop": self.population,
+            "year": self.population_year,
+            "per10k": self.per_10k,
+        }
 
 
 def _scope_provinces(flt: FacilityFilter, reader: Reader) -> set[str] | None:
@@ -165,8 +201,9 @@ def _scope_provinces(flt: FacilityFilter, reader: Reader) -> set[str] | None:
     return scope
 
 
-def capacity_by_unit(session: Session, flt: FacilityFilter, reader: Reader, edition: Edition,
-                     level: Level) -> dict[str, UnitCapacity]:
+def capacity_by_unit(
+    session: Session, flt: FacilityFilter, reader: Reader, edition: Edition, level: Level
+) -> dict[str, UnitCapacity]:
     """Design capacity of the filtered facilities per unit of one layer, with the unit's
     population where its census year is known.
 
@@ -174,22 +211,26 @@ def capacity_by_unit(session: Session, flt: FacilityFilter, reader: Reader, edit
     filter's province or the reader's jurisdiction are left out: their facilities are not
     counted, so a ratio there would be wrong, and the map shows them as "no data"."""
     totals = read.unit_totals(session, reader, flt, _UNIT_FIELD[(edition, level)])
-    units = select(AdminUnit.code, AdminUnit.province_code, AdminUnit.population,
-                   AdminUnit.population_year).where(AdminUnit.edition == edition,
-                                                    AdminUnit.level == level)
+    units = select(
+        AdminUnit.code, AdminUnit.province_code, AdminUnit.population, AdminUnit.population_year
+    ).where(AdminUnit.edition == edition, AdminUnit.level == level)
     scope = _scope_provinces(flt, reader)
     if scope is not None:
         # A merged province kept one of the old codes; the old provinces inside a current
         # one are those its facilities record.
-        allowed = scope if edition is Edition.CURRENT else \
-            set(scope) | read.old_provinces_of(session, scope)
+        allowed = (
+            scope
+            if edition is Edition.CURRENT
+            else set(scope) | read.old_provinces_of(session, scope)
+        )
         units = units.where(AdminUnit.province_code.in_(allowed))
     out: dict[str, UnitCapacity] = {}
     for code, _province, population, year in session.execute(units):
         n, cap = totals.get(code, (0, 0))
         known = population if year is not None else None
-        out[code] = UnitCapacity(capacity=cap, facilities=n, population=known,
-                                 population_year=year if known else None)
+        out[code] = UnitCapacity(
+            capacity=cap, facilities=n, population=known, population_year=year if known else None
+        )
     return out
 
 
@@ -206,13 +247,19 @@ _CACHE: OrderedDict[tuple[Any, ...], Boundaries] = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def _fingerprint(session: Session, edition: Edition, level: Level,
-                 province: str | None) -> tuple[Any, ...]:
+def _fingerprint(
+    session: Session, edition: Edition, level: Level, province: str | None
+) -> tuple[Any, ...]:
     """A cheap summary that changes when the layer is reloaded or edited."""
     stmt = select(
-        func.count(AdminUnit.id), func.max(AdminUnit.id), func.sum(AdminUnit.population),
-        func.sum(AdminUnit.population_year), func.sum(AdminUnit.rep_lon),
-        func.sum(AdminUnit.rep_lat), func.sum(AdminUnit.min_lon), func.sum(AdminUnit.max_lat),
+        func.count(AdminUnit.id),
+        func.max(AdminUnit.id),
+        func.sum(AdminUnit.population),
+        func.sum(AdminUnit.population_year),
+        func.sum(AdminUnit.rep_lon),
+        func.sum(AdminUnit.rep_lat),
+        func.sum(AdminUnit.min_lon),
+        func.sum(AdminUnit.max_lat),
     ).where(AdminUnit.edition == edition, AdminUnit.level == level)
     if province:
         stmt = stmt.where(AdminUnit.province_code == province)
@@ -220,25 +267,41 @@ def _fingerprint(session: Session, edition: Edition, level: Level,
     return tuple(round(v, 6) if isinstance(v, float) else v for v in row)
 
 
-def boundaries(session: Session, edition: Edition, level: Level, *,
-               province: str | None = None) -> Boundaries:
+def boundaries(
+    session: Session, edition: Edition, level: Level, *, province: str | None = None
+) -> Boundaries:
     """One layer of administrative units as GeoJSON, simplified for display, with an ETag.
 
     Built once per database state and kept in a small in-process cache: the national district
     layer takes a moment to simplify, and it changes only when the reference data is reloaded.
     """
     bind = session.get_bind()
-    key = (str(bind.engine.url), edition, level, province,
-           _fingerprint(session, edition, level, province))
+    key = (
+        str(bind.engine.url),
+        edition,
+        level,
+        province,
+        _fingerprint(session, edition, level, province),
+    )
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
     tolerance = SIMPLIFY_TOLERANCE[(level, province is not None)]
-    stmt = select(AdminUnit.code, AdminUnit.name, AdminUnit.full_name, AdminUnit.name_en,
-                  AdminUnit.province_code, AdminUnit.population, AdminUnit.population_year,
-                  AdminUnit.geom).where(AdminUnit.edition == edition, AdminUnit.level == level,
-                                        AdminUnit.geom.is_not(None)).order_by(AdminUnit.code)
+    stmt = (
+        select(
+            AdminUnit.code,
+            AdminUnit.name,
+            AdminUnit.full_name,
+            AdminUnit.name_en,
+            AdminUnit.province_code,
+            AdminUnit.population,
+            AdminUnit.population_year,
+            AdminUnit.geom,
+        )
+        .where(AdminUnit.edition == edition, AdminUnit.level == level, AdminUnit.geom.is_not(None))
+        .order_by(AdminUnit.code)
+    )
     if province:
         stmt = stmt.where(AdminUnit.province_code == province)
     features = []
@@ -251,20 +314,32 @@ def boundaries(session: Session, edition: Edition, level: Level, *,
         if not geometry or not geometry.get("coordinates"):
             continue
         known = row.population if row.population_year is not None else None
-        features.append({
-            "type": "Feature",
-            "id": row.code,
-            "geometry": geometry,
-            "properties": {
-                "code": row.code, "name": row.name, "full_name": row.full_name,
-                "name_en": row.name_en, "province_code": row.province_code,
-                "population": known, "population_year": row.population_year if known else None,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": row.code,
+                "geometry": geometry,
+                "properties": {
+                    "code": row.code,
+                    "name": row.name,
+                    "full_name": row.full_name,
+                    "name_en": row.name_en,
+                    "province_code": row.province_code,
+                    "population": known,
+                    "population_year": row.population_year if known else None,
+                },
+            }
+        )
     body = json.dumps(
-        {"type": "FeatureCollection", "edition": edition.value, "level": level.value,
-         "province": province, "features": features},
-        ensure_ascii=False, separators=(",", ":"),
+        {
+            "type": "FeatureCollection",
+            "edition": edition.value,
+            "level": level.value,
+            "province": province,
+            "features": features,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
     ).encode("utf-8")
     result = Boundaries(body=body, etag=hashlib.sha256(body).hexdigest()[:32])
     _CACHE[key] = result
@@ -275,5 +350,3 @@ def boundaries(session: Session, edition: Edition, level: Level, *,
 
 def layer_exists(edition: Edition, level: Level) -> bool:
     return level in LAYERS.get(edition, ())
-
-

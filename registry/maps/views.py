@@ -61,28 +61,42 @@ def _page_config(flt: FacilityFilter) -> dict[str, Any]:
         "tileUrl": _config("TILE_URL"),
         "tileAttribution": _config("TILE_ATTRIBUTION"),
         "types": [
-            {"code": t.code, "name": t.name(locale), "color": t.marker_color,
-             "radiusKm": t.default_radius_km, "confidential": t.confidential}
+            {
+                "code": t.code,
+                "name": t.name(locale),
+                "color": t.marker_color,
+                "radiusKm": t.default_radius_km,
+                "confidential": t.confidential,
+            }
             for t in facilities.facility_types(db.session)
         ],
         "statusLabels": {s.value: str(label) for s, label in STATUS_LABELS.items()},
         "ownershipLabels": {o.value: str(label) for o, label in OWNERSHIP_LABELS.items()},
         "text": {
             "count": _("%(n)s facilities shown"),
-            "tilesUnavailable": _("Basemap tiles are unavailable; boundaries and markers "
-                                  "still draw."),
+            "tilesUnavailable": _(
+                "Basemap tiles are unavailable; boundaries and markers still draw."
+            ),
             "loadFailed": _("The map data could not be loaded."),
-            "code": _("Code"), "type": _("Type"), "status": _("Status"),
-            "ownership": _("Ownership"), "capacity": _("Design capacity"),
+            "code": _("Code"),
+            "type": _("Type"),
+            "status": _("Status"),
+            "ownership": _("Ownership"),
+            "capacity": _("Design capacity"),
             "open": _("Open the record"),
             "generalised": _("Confidential: shown at the commune's representative point."),
-            "population": _("Population"), "perTenThousand": _("Capacity per 10,000 people"),
-            "noData": _("No population data"), "facilities": _("Facilities"),
+            "population": _("Population"),
+            "perTenThousand": _("Capacity per 10,000 people"),
+            "noData": _("No population data"),
+            "facilities": _("Facilities"),
             "populationYears": _("Population year: %(years)s"),
-            "moved": _("Facility moved."), "moveFailed": _("The facility was not moved."),
+            "moved": _("Facility moved."),
+            "moveFailed": _("The facility was not moved."),
             "proposeHint": _("Click the map where the new facility should be."),
-            "legendTypes": _("Facility types"), "legendStatus": _("Status"),
-            "legendOwnership": _("Ownership"), "legendShading": _("Capacity per 10,000 people"),
+            "legendTypes": _("Facility types"),
+            "legendStatus": _("Status"),
+            "legendOwnership": _("Ownership"),
+            "legendShading": _("Capacity per 10,000 people"),
             "dragHint": _("Planned: drag to move"),
         },
     }
@@ -101,11 +115,16 @@ def index():
     total = read.count(db.session, Reader.of(current_user), flt)
     locale = str(get_locale() or "vi")
     type_choices = choices((t.code, t.name(locale)) for t in facilities.facility_types(db.session))
-    provinces = choices((code, name) for code, name in province_choices()
-                        if current_user.covers(code))
+    provinces = choices(
+        (code, name) for code, name in province_choices() if current_user.covers(code)
+    )
     return render_template(
-        "maps/index.html", flt=flt, total=total, config=_page_config(flt),
-        type_choices=type_choices, province_choices=provinces,
+        "maps/index.html",
+        flt=flt,
+        total=total,
+        config=_page_config(flt),
+        type_choices=type_choices,
+        province_choices=provinces,
         list_url=url_for("facilities.index", **flt.to_args(page=1)),
         types=facilities.facility_types(db.session),
     )
@@ -138,8 +157,9 @@ def boundaries(edition: str, level: str):
     """One layer of administrative units (``?province=`` narrows it), cacheable by ETag."""
     layer = _layer(edition, level)
     province = request.args.get("province") or None
-    if province is not None and not (province.isascii() and province.isdigit()
-                                     and len(province) <= 2):
+    if province is not None and not (
+        province.isascii() and province.isdigit() and len(province) <= 2
+    ):
         abort(404)
     result = services.boundaries(db.session, *layer, province=province)
     response = Response(result.body, mimetype="application/geo+json")
@@ -156,8 +176,12 @@ def capacity():
     flt = FacilityFilter.from_args(request.args)
     units = services.capacity_by_unit(db.session, flt, Reader.of(current_user), edition, level)
     years = sorted({u.population_year for u in units.values() if u.per_10k is not None})
-    return jsonify(edition=edition.value, level=level.value, years=years,
-                   units={code: u.as_json() for code, u in units.items()})
+    return jsonify(
+        edition=edition.value,
+        level=level.value,
+        years=years,
+        units={code: u.as_json() for code, u in units.items()},
+    )
 
 
 def _error(message: str, status: int, errors: dict[str, list[str]] | None = None):
@@ -181,25 +205,37 @@ def relocate(facility_id: int):
         lat = to_float(payload["lat"], low=-90.0, high=90.0)
         version = to_int(payload["version"])
     except (KeyError, TypeError, ValueError):
-        return _error(_("The new location is incomplete."), 422,
-                      {"location": [_("Longitude, latitude and version are required.")]})
+        return _error(
+            _("The new location is incomplete."),
+            422,
+            {"location": [_("Longitude, latitude and version are required.")]},
+        )
     reason = str(payload.get("reason") or "")
     try:
         facility = facilities.for_update(db.session, item.id)
-        facilities.relocate_planned(db.session, facility, lon, lat, reason=reason,
-                                    actor_id=current_user.id, expected_version=version)
+        facilities.relocate_planned(
+            db.session,
+            facility,
+            lon,
+            lat,
+            reason=reason,
+            actor_id=current_user.id,
+            expected_version=version,
+        )
         db.session.flush()
     except facilities.ValidationFailed as exc:
         db.session.rollback()
         return _error(exc.message, 422, exc.errors)
     except RegistryError as exc:
         db.session.rollback()
-        return _error(exc.message, exc.status_code,
-                      {exc.field: [exc.message]} if exc.field else None)
+        return _error(
+            exc.message, exc.status_code, {exc.field: [exc.message]} if exc.field else None
+        )
     except StaleDataError:
         db.session.rollback()
         return _error(_("This facility was changed by someone else; reload it."), 409)
     db.session.commit()
     features = services.facility_features(
-        db.session, FacilityFilter(statuses=[facility.status]), reader, facility_id=facility.id)
+        db.session, FacilityFilter(statuses=[facility.status]), reader, facility_id=facility.id
+    )
     return jsonify(message=_("Facility moved."), feature=features[0] if features else None)

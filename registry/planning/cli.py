@@ -42,8 +42,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--province", default=None, help="Current province code (default: national)")
 @click.option("--as-of", "as_of", callback=_date, default=None, help="dd/mm/yyyy")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
-def check(plan_codes: tuple[str, ...], scenario_id: int | None, province: str | None,
-          as_of, fmt: str) -> None:
+def check(
+    plan_codes: tuple[str, ...], scenario_id: int | None, province: str | None, as_of, fmt: str
+) -> None:
     """Check plans against the registry (or a scenario); prints the report."""
     scenario = None
     if scenario_id is not None:
@@ -51,8 +52,14 @@ def check(plan_codes: tuple[str, ...], scenario_id: int | None, province: str | 
         if scenario is None:
             raise click.ClickException(f"no scenario {scenario_id}")
     try:
-        run = services.run_check(db.session, SYSTEM, list(plan_codes) or None, as_of=as_of,
-                                 jurisdiction=province, scenario=scenario)
+        run = services.run_check(
+            db.session,
+            SYSTEM,
+            list(plan_codes) or None,
+            as_of=as_of,
+            jurisdiction=province,
+            scenario=scenario,
+        )
     except services.PlanningError as exc:
         raise click.ClickException(exc.message) from None
     if fmt == "json":

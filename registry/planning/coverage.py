@@ -137,8 +137,9 @@ def pairs_within(
         return empty
     ((ax, ay), (bx, by)), k = _project_together((alon, alat), (blon, blat))
     tree = shapely.STRtree(shapely.points(bx, by))
-    found = tree.query(shapely.points(ax, ay), predicate="dwithin",
-                       distance=distance_km * 1000.0 * k + 1.0)
+    found = tree.query(
+        shapely.points(ax, ay), predicate="dwithin", distance=distance_km * 1000.0 * k + 1.0
+    )
     ia = found[0].astype(np.int64)
     ib = found[1].astype(np.int64)
     dist = geodesic_km(alon[ia], alat[ia], blon[ib], blat[ib])
@@ -179,16 +180,16 @@ def nearest_within(
     tree = shapely.STRtree(shapely.points(sx, sy))
     found = tree.query_nearest(shapely.points(dx, dy), all_matches=False)
     index[found[0]] = found[1]
-    dist[found[0]] = geodesic_km(dlon[found[0]], dlat[found[0]], slon[found[1]],
-                                 slat[found[1]])
+    dist[found[0]] = geodesic_km(dlon[found[0]], dlat[found[0]], slon[found[1]], slat[found[1]])
     covered = dist <= distance_km
     # The planar nearest may be slightly farther (geodesically) than another point: settle the
     # few ambiguous cases with an exact radius search.
     unsure = np.flatnonzero(~covered & (dist <= distance_km * k))
     if unsure.size:
         pairs = pairs_within(dlon[unsure], dlat[unsure], slon, slat, distance_km)
-        for a, b, d in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.distance_km.tolist(),
-                           strict=True):
+        for a, b, d in zip(
+            pairs.a.tolist(), pairs.b.tolist(), pairs.distance_km.tolist(), strict=True
+        ):
             i = unsure[a]
             if d < dist[i]:
                 dist[i] = d
@@ -332,11 +333,18 @@ def analyse_coverage(
     points = []
     for i, d in enumerate(demand):
         covered, nearest_id, nearest_km = by_index.get(i, (None, None, None))
-        points.append(PointCoverage(d.code, d.name, d.group_code, d.population, covered,
-                                    nearest_id, nearest_km))
+        points.append(
+            PointCoverage(
+                d.code, d.name, d.group_code, d.population, covered, nearest_id, nearest_km
+            )
+        )
     grouped: dict[str | None, list[PointCoverage]] = {}
     for row in points:
         grouped.setdefault(row.group_code, []).append(row)
-    groups = tuple(_summarise(code, rows) for code, rows in sorted(
-        grouped.items(), key=lambda item: "" if item[0] is None else item[0]))
+    groups = tuple(
+        _summarise(code, rows)
+        for code, rows in sorted(
+            grouped.items(), key=lambda item: "" if item[0] is None else item[0]
+        )
+    )
     return CoverageAnalysis(distance_km, tuple(points), groups, _summarise(None, points))

@@ -29,8 +29,10 @@ ACTION_LABELS = {
     ItemAction.CLOSE: _l("Close"),
 }
 LEVEL_LABELS = {"commune": _l("Communes (2025)"), "district": _l("Districts (before 2025)")}
-MODEL_LABELS = {"mclp": _l("MCLP: k new sites covering the most"),
-                "lscp": _l("LSCP: fewest sites covering everything reachable")}
+MODEL_LABELS = {
+    "mclp": _l("MCLP: k new sites covering the most"),
+    "lscp": _l("LSCP: fewest sites covering everything reachable"),
+}
 
 
 class _GetForm(FlaskForm):
@@ -49,29 +51,47 @@ class CheckForm(_GetForm):
 class ScenarioForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
-    target_year = IntegerField(_l("Target year"), default=lambda: date.today().year + 1,
-                               invalid_value_message=WHOLE_NUMBER,
-                               validators=[InputRequired(), in_range(2000, 2100)])
+    target_year = IntegerField(
+        _l("Target year"),
+        default=lambda: date.today().year + 1,
+        invalid_value_message=WHOLE_NUMBER,
+        validators=[InputRequired(), in_range(2000, 2100)],
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save"))
 
 
 class ItemForm(FlaskForm):
-    action = SelectField(_l("Proposal"), default=ItemAction.ADD.value,
-                         choices=choices((a.value, label) for a, label in ACTION_LABELS.items()))
-    facility_id = IntegerField(_l("Existing facility (id)"), invalid_value_message=WHOLE_NUMBER,
-                               validators=[Optional(), in_range(1, INT_MAX)])
+    action = SelectField(
+        _l("Proposal"),
+        default=ItemAction.ADD.value,
+        choices=choices((a.value, label) for a, label in ACTION_LABELS.items()),
+    )
+    facility_id = IntegerField(
+        _l("Existing facility (id)"),
+        invalid_value_message=WHOLE_NUMBER,
+        validators=[Optional(), in_range(1, INT_MAX)],
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=255)])
     type_code = SelectField(_l("Type"), validators=[Optional()])
-    ownership = SelectField(_l("Ownership"), default="public",
-                            choices=choices([("public", _l("Public")),
-                                             ("non_public", _l("Non-public"))]))
-    lat = FloatField(_l("Latitude"), invalid_value_message=NUMBER,
-                     validators=[Optional(), in_range(8.0, 23.5)])
-    lon = FloatField(_l("Longitude"), invalid_value_message=NUMBER,
-                     validators=[Optional(), in_range(102.0, 117.5)])
-    design_capacity = IntegerField(_l("Design capacity"), invalid_value_message=WHOLE_NUMBER,
-                                   validators=[Optional(), in_range(0, COUNT_MAX)])
+    ownership = SelectField(
+        _l("Ownership"),
+        default="public",
+        choices=choices([("public", _l("Public")), ("non_public", _l("Non-public"))]),
+    )
+    lat = FloatField(
+        _l("Latitude"), invalid_value_message=NUMBER, validators=[Optional(), in_range(8.0, 23.5)]
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        invalid_value_message=NUMBER,
+        validators=[Optional(), in_range(102.0, 117.5)],
+    )
+    design_capacity = IntegerField(
+        _l("Design capacity"),
+        invalid_value_message=WHOLE_NUMBER,
+        validators=[Optional(), in_range(0, COUNT_MAX)],
+    )
     new_status = SelectField(_l("New status"), validators=[Optional()])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Add to the scenario"))
@@ -91,34 +111,43 @@ class ConfirmForm(FlaskForm):
 class TargetForm(FlaskForm):
     key = HiddenField(validators=[DataRequired()])
     unit_code = HiddenField()
-    value = FloatField(_l("Target"), invalid_value_message=NUMBER,
-                       validators=[Optional(), in_range(0, COUNT_MAX)])
-    reason = StringField(_l("Reason for the change"), validators=[DataRequired(),
-                                                                  Length(max=500)])
+    value = FloatField(
+        _l("Target"), invalid_value_message=NUMBER, validators=[Optional(), in_range(0, COUNT_MAX)]
+    )
+    reason = StringField(_l("Reason for the change"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Save target"))
 
 
 class TargetsImportForm(FlaskForm):
     file = FileField(_l("Targets workbook (XLSX)"), validators=[FileRequired()])
-    reason = StringField(_l("Reason for the change"), validators=[DataRequired(),
-                                                                  Length(max=500)])
+    reason = StringField(_l("Reason for the change"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Import"))
 
 
 class CoverageForm(_GetForm):
     province = SelectField(_l("Province"), validators=[Optional()])
     type_code = SelectField(_l("Type"), validators=[Optional()])
-    distance_km = FloatField(_l("Distance (km)"), default=15.0, invalid_value_message=NUMBER,
-                             validators=[Optional(), in_range(0.1, 500)])
-    level = SelectField(_l("Units"), default="commune",
-                        choices=choices(LEVEL_LABELS.items()))
+    distance_km = FloatField(
+        _l("Distance (km)"),
+        default=15.0,
+        invalid_value_message=NUMBER,
+        validators=[Optional(), in_range(0.1, 500)],
+    )
+    level = SelectField(_l("Units"), default="commune", choices=choices(LEVEL_LABELS.items()))
     scenario = SelectField(_l("Scenario"), validators=[Optional()])
 
 
 class SitingForm(CoverageForm):
     model = SelectField(_l("Model"), default="mclp", choices=choices(MODEL_LABELS.items()))
-    k = IntegerField(_l("New sites (k)"), default=3, invalid_value_message=WHOLE_NUMBER,
-                     validators=[Optional(), in_range(1, 50)])
-    time_limit = IntegerField(_l("Time limit (s)"), default=20,
-                              invalid_value_message=WHOLE_NUMBER,
-                              validators=[Optional(), in_range(1, 120)])
+    k = IntegerField(
+        _l("New sites (k)"),
+        default=3,
+        invalid_value_message=WHOLE_NUMBER,
+        validators=[Optional(), in_range(1, 50)],
+    )
+    time_limit = IntegerField(
+        _l("Time limit (s)"),
+        default=20,
+        invalid_value_message=WHOLE_NUMBER,
+        validators=[Optional(), in_range(1, 120)],
+    )

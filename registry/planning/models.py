@@ -38,7 +38,6 @@ class ItemAction(StrEnum):
     CLOSE = "close"  # close an existing facility
 
 
-
 class MasterPlan(Audited, TimestampMixin, Model):
     __tablename__ = "master_plans"
     __audit_exclude__ = frozenset({"created_at", "updated_at"})
@@ -80,8 +79,9 @@ class PlanRule(Audited, TimestampMixin, Model):
     __audit_exclude__ = frozenset({"created_at", "updated_at"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("master_plans.id", ondelete="CASCADE"),
-                                         index=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("master_plans.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(40))
@@ -135,13 +135,16 @@ class Scenario(Audited, TimestampMixin, Model):
     target_year: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
     copied_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("scenarios.id", ondelete="SET NULL"))
+        ForeignKey("scenarios.id", ondelete="SET NULL")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     adopted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     items: Mapped[list[ScenarioItem]] = relationship(
-        back_populates="scenario", order_by="ScenarioItem.id", cascade="all, delete-orphan",
+        back_populates="scenario",
+        order_by="ScenarioItem.id",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -165,11 +168,13 @@ class ScenarioItem(Audited, TimestampMixin, Model):
     __audit_exclude__ = frozenset({"created_at", "updated_at"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"),
-                                             index=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
     action: Mapped[ItemAction] = mapped_column(str_enum(ItemAction, "scenario_item_action"))
     facility_id: Mapped[int | None] = mapped_column(
-        ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str | None] = mapped_column(String(255))
     type_code: Mapped[str | None] = mapped_column(ForeignKey("facility_types.code"))
     ownership: Mapped[str | None] = mapped_column(String(16))
@@ -184,7 +189,8 @@ class ScenarioItem(Audited, TimestampMixin, Model):
     new_status: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
     adopted_facility_id: Mapped[int | None] = mapped_column(
-        ForeignKey("facilities.id", ondelete="SET NULL"))
+        ForeignKey("facilities.id", ondelete="SET NULL")
+    )
 
     scenario: Mapped[Scenario] = relationship(back_populates="items")
 

@@ -463,8 +463,9 @@ def _parse_jurisdiction(raw: Any) -> Jurisdiction:
         codes = _code_list()(_require(raw, "province_codes"))
     elif raw.get("province_codes"):
         raise ValueError("a national jurisdiction takes no province_codes")
-    return Jurisdiction(national=scope == "national", province_codes=frozenset(codes),
-                        edition=edition)
+    return Jurisdiction(
+        national=scope == "national", province_codes=frozenset(codes), edition=edition
+    )
 
 
 def parse_plan(data: Any, path: str | Path = "<memory>") -> Plan:
@@ -487,8 +488,14 @@ def parse_plan(data: Any, path: str | Path = "<memory>") -> Plan:
         issued_on = None if data.get("issued_on") is None else _date(data["issued_on"])
         header = {
             key: _text(_require(data, key))
-            for key in ("code", "title_vi", "title_en", "document", "issuing_body_vi",
-                        "issuing_body_en")
+            for key in (
+                "code",
+                "title_vi",
+                "title_en",
+                "document",
+                "issuing_body_vi",
+                "issuing_body_en",
+            )
         }
         raw_rules = _require(data, "rules")
         if not isinstance(raw_rules, list) or not raw_rules:
@@ -551,6 +558,7 @@ def load_plans(paths: Iterable[str | Path] | None = None) -> list[Plan]:
         by_code[plan.code] = plan
     for plan in plans:
         if plan.successor_of is not None and plan.successor_of not in by_code:
-            raise PlanFileError(plan.path or "?",
-                                f"successor_of names unknown plan {plan.successor_of!r}")
+            raise PlanFileError(
+                plan.path or "?", f"successor_of names unknown plan {plan.successor_of!r}"
+            )
     return sorted(plans, key=lambda p: p.code)

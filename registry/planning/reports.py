@@ -45,12 +45,24 @@ from registry.planning.rules import RuleResult, Status
 
 SCHEMA = "registry.planning.check/1"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-STATUS_VI = {Status.PASS: "Đạt", Status.FAIL: "Chưa đạt",
-             Status.NOT_EVALUABLE: "Chưa đánh giá được", Status.NOT_SET: "Chưa đặt chỉ tiêu"}
-STATUS_EN = {Status.PASS: "Pass", Status.FAIL: "Fail", Status.NOT_EVALUABLE: "Not evaluable",
-             Status.NOT_SET: "Not set"}
-_FILLS = {Status.PASS: "D1E7DD", Status.FAIL: "F8D7DA", Status.NOT_EVALUABLE: "E2E3E5",
-          Status.NOT_SET: "FFF3CD"}
+STATUS_VI = {
+    Status.PASS: "Đạt",
+    Status.FAIL: "Chưa đạt",
+    Status.NOT_EVALUABLE: "Chưa đánh giá được",
+    Status.NOT_SET: "Chưa đặt chỉ tiêu",
+}
+STATUS_EN = {
+    Status.PASS: "Pass",
+    Status.FAIL: "Fail",
+    Status.NOT_EVALUABLE: "Not evaluable",
+    Status.NOT_SET: "Not set",
+}
+_FILLS = {
+    Status.PASS: "D1E7DD",
+    Status.FAIL: "F8D7DA",
+    Status.NOT_EVALUABLE: "E2E3E5",
+    Status.NOT_SET: "FFF3CD",
+}
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -62,12 +74,23 @@ def _jsonable(value: Any) -> Any:
 
 def result_dict(r: RuleResult) -> dict[str, Any]:
     return {
-        "rule_code": r.rule_code, "kind": r.kind, "title_vi": r.title_vi,
-        "title_en": r.title_en, "severity": r.severity, "target_year": r.target_year,
-        "due": r.due, "status": r.status.value, "message_vi": r.message_vi,
-        "message_en": r.message_en, "evidence": _jsonable(dict(r.evidence)),
-        "source": {"document": r.source.document, "section": r.source.section,
-                   "lines": r.source.lines, "quote": r.source.quote},
+        "rule_code": r.rule_code,
+        "kind": r.kind,
+        "title_vi": r.title_vi,
+        "title_en": r.title_en,
+        "severity": r.severity,
+        "target_year": r.target_year,
+        "due": r.due,
+        "status": r.status.value,
+        "message_vi": r.message_vi,
+        "message_en": r.message_en,
+        "evidence": _jsonable(dict(r.evidence)),
+        "source": {
+            "document": r.source.document,
+            "section": r.source.section,
+            "lines": r.source.lines,
+            "quote": r.source.quote,
+        },
     }
 
 
@@ -76,8 +99,12 @@ def report_dict(run: services.CheckRun) -> dict[str, Any]:
     scenario = None
     if run.scenario is not None:
         s = run.scenario
-        scenario = {"id": s.id, "name": s.name, "province_code": s.province_code,
-                    "target_year": s.target_year}
+        scenario = {
+            "id": s.id,
+            "name": s.name,
+            "province_code": s.province_code,
+            "target_year": s.target_year,
+        }
     return {
         "schema": SCHEMA,
         "generated_at": utcnow().isoformat(timespec="seconds"),
@@ -85,10 +112,14 @@ def report_dict(run: services.CheckRun) -> dict[str, Any]:
         "jurisdiction": run.jurisdiction,
         "scenario": scenario,
         "plans": [
-            {"code": row.code, "title_vi": row.title_vi, "title_en": row.title_en,
-             "document": row.document,
-             "counts": {status.value: report.counts[status] for status in Status},
-             "results": [result_dict(r) for r in report.results]}
+            {
+                "code": row.code,
+                "title_vi": row.title_vi,
+                "title_en": row.title_en,
+                "document": row.document,
+                "counts": {status.value: report.counts[status] for status in Status},
+                "results": [result_dict(r) for r in report.results],
+            }
             for row, report in run.reports
         ],
     }
@@ -121,8 +152,15 @@ def validate_report_dict(data: Any) -> list[str]:
         need(plan, "results", list, where)
         for j, res in enumerate(plan.get("results", [])):
             w = f"{where}.results[{j}]"
-            for key in ("rule_code", "kind", "title_vi", "title_en", "severity",
-                        "message_vi", "message_en"):
+            for key in (
+                "rule_code",
+                "kind",
+                "title_vi",
+                "title_en",
+                "severity",
+                "message_vi",
+                "message_en",
+            ):
                 need(res, key, str, w)
             need(res, "status", str, w)
             if res.get("status") not in {s.value for s in Status}:
@@ -142,8 +180,9 @@ def evidence_lines(r: RuleResult, limit: int = 12) -> list[str]:
     out: list[str] = []
     counted = ev.get("counted") or []
     if counted:
-        names = ", ".join(str(c.get("name")) if isinstance(c, dict) else str(c)
-                          for c in counted[:limit])
+        names = ", ".join(
+            str(c.get("name")) if isinstance(c, dict) else str(c) for c in counted[:limit]
+        )
         out.append(f"Cơ sở được tính ({len(counted)}): {names}")
     for key, label in (("failing_units", "Đơn vị chưa đạt"), ("unset_units", "Chưa đặt chỉ tiêu")):
         units = ev.get(key) or []
@@ -164,12 +203,21 @@ def evidence_lines(r: RuleResult, limit: int = 12) -> list[str]:
         out.append(f"Còn thiếu: {ev['shortfall']}")
     pairs = ev.get("pairs") or []
     if pairs:
-        out.append("Cặp quá gần: " + ", ".join(
-            f"{p['a']['name']} – {p['b']['name']} ({p['distance_km']} km)" for p in pairs[:limit]))
+        out.append(
+            "Cặp quá gần: "
+            + ", ".join(
+                f"{p['a']['name']} – {p['b']['name']} ({p['distance_km']} km)"
+                for p in pairs[:limit]
+            )
+        )
     failing = ev.get("failing_facilities") or []
     if failing:
-        out.append(f"Cơ sở vi phạm ({len(failing)}): " + ", ".join(
-            str(f.get("name")) if isinstance(f, dict) else str(f) for f in failing[:limit]))
+        out.append(
+            f"Cơ sở vi phạm ({len(failing)}): "
+            + ", ".join(
+                str(f.get("name")) if isinstance(f, dict) else str(f) for f in failing[:limit]
+            )
+        )
     return out
 
 
@@ -199,15 +247,34 @@ def report_xlsx(run: services.CheckRun) -> bytes:
     for row, report in run.reports:
         append_row(summary, [row.code, *[report.counts[s] for s in Status]])
     ws = wb.create_sheet("Ket qua")
-    header = ["Kế hoạch", "Mã quy tắc", "Quy tắc", "Năm chỉ tiêu", "Kết quả", "Nội dung",
-              "Bằng chứng", "Nguồn"]
+    header = [
+        "Kế hoạch",
+        "Mã quy tắc",
+        "Quy tắc",
+        "Năm chỉ tiêu",
+        "Kết quả",
+        "Nội dung",
+        "Bằng chứng",
+        "Nguồn",
+    ]
     append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row, report in run.reports:
         for r in report.results:
-            append_row(ws, [row.code, r.rule_code, r.title_vi, r.target_year, STATUS_VI[r.status],
-                            r.message_vi, "\n".join(evidence_lines(r)), source_text(r)])
+            append_row(
+                ws,
+                [
+                    row.code,
+                    r.rule_code,
+                    r.title_vi,
+                    r.target_year,
+                    STATUS_VI[r.status],
+                    r.message_vi,
+                    "\n".join(evidence_lines(r)),
+                    source_text(r),
+                ],
+            )
             ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=_FILLS[r.status])
     for i, width in enumerate((22, 14, 50, 10, 18, 60, 60, 50), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -237,8 +304,10 @@ def report_pdf(run: services.CheckRun) -> bytes:
         pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line("BÁO CÁO KIỂM TRA MẠNG LƯỚI CƠ SỞ TRỢ GIÚP XÃ HỘI THEO QUY HOẠCH", 13, "B", 7)
-    line(f"Ngày đối chiếu: {run.as_of:%d/%m/%Y} · Phạm vi: "
-         f"{'tỉnh ' + run.jurisdiction if run.jurisdiction else 'toàn quốc'}")
+    line(
+        f"Ngày đối chiếu: {run.as_of:%d/%m/%Y} · Phạm vi: "
+        f"{'tỉnh ' + run.jurisdiction if run.jurisdiction else 'toàn quốc'}"
+    )
     if run.scenario is not None:
         line(f"Kịch bản: {run.scenario.name} (năm mục tiêu {run.scenario.target_year})")
     line(f"Lập lúc: {utcnow():%d/%m/%Y %H:%M} UTC")
@@ -260,8 +329,7 @@ def report_pdf(run: services.CheckRun) -> bytes:
 
 # --- targets workbook ------------------------------------------------------------------------
 
-TARGET_HEADER = ["plan_code", "rule_code", "target", "unit_code", "value", "rule_title",
-                 "source"]
+TARGET_HEADER = ["plan_code", "rule_code", "target", "unit_code", "value", "rule_title", "source"]
 
 
 def targets_template(plans: Iterable[Any]) -> bytes:
@@ -275,8 +343,18 @@ def targets_template(plans: Iterable[Any]) -> bytes:
     for plan in plans:
         for rule in plan.rules:
             for slot in services.target_slots(rule):
-                append_row(ws, [plan.code, rule.code, slot.key, slot.unit_code or "", slot.value,
-                                rule.title_vi, rule.source_document])
+                append_row(
+                    ws,
+                    [
+                        plan.code,
+                        rule.code,
+                        slot.key,
+                        slot.unit_code or "",
+                        slot.value,
+                        rule.title_vi,
+                        rule.source_document,
+                    ],
+                )
     for i, width in enumerate((26, 18, 14, 10, 10, 60, 50), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     buf = io.BytesIO()
@@ -327,10 +405,16 @@ def read_targets(stream: IO[bytes]) -> list[services.TargetRow]:
             except ValueError:
                 errors.append((number, f"value {value!r} is not a number"))
                 continue
-        out.append(services.TargetRow(number, str(plan or "").strip(), str(rule or "").strip(),
-                                      str(key or "").strip(),
-                                      _unit_code(unit),
-                                      parsed))
+        out.append(
+            services.TargetRow(
+                number,
+                str(plan or "").strip(),
+                str(rule or "").strip(),
+                str(key or "").strip(),
+                _unit_code(unit),
+                parsed,
+            )
+        )
     wb.close()
     if errors:
         raise TargetsFileError(errors)

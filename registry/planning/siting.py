@@ -151,12 +151,18 @@ def _prepare(
     for d, cands in enumerate(reached_by):
         if cands:
             rows.setdefault(tuple(sorted(cands)), []).append(d)
-    unreachable = np.array([not before[d] and not reached_by[d] for d in range(len(demand))],
-                           dtype=bool)
+    unreachable = np.array(
+        [not before[d] and not reached_by[d] for d in range(len(demand))], dtype=bool
+    )
     return _Problem(
-        weights=weights, basis=basis, covered_before=before, reach=reach,
-        row_members=list(rows.values()), row_candidates=list(rows.keys()),
-        useful=[c for c, hit in enumerate(reach) if hit], unreachable=unreachable,
+        weights=weights,
+        basis=basis,
+        covered_before=before,
+        reach=reach,
+        row_members=list(rows.values()),
+        row_candidates=list(rows.keys()),
+        useful=[c for c, hit in enumerate(reach) if hit],
+        unreachable=unreachable,
     )
 
 
@@ -194,7 +200,9 @@ def _chosen_columns(model: MCLP | LSCP, column: dict[int, int]) -> list[int]:
 
 
 def _attribute(
-    problem: _Problem, chosen: list[int], demand: Sequence[cov.DemandPoint],
+    problem: _Problem,
+    chosen: list[int],
+    demand: Sequence[cov.DemandPoint],
     candidates: Sequence[CandidateSite],
 ) -> tuple[tuple[ChosenSite, ...], float]:
     """Order chosen sites by gain (largest first) and credit each demand point once."""
@@ -204,32 +212,59 @@ def _attribute(
     sites = []
     remaining = list(chosen)
     while remaining:
-        best = max(remaining, key=lambda c: (float(w[[d for d in problem.reach[c]
-                                                        if not taken[d]]].sum()), -c))
+        best = max(
+            remaining,
+            key=lambda c: (float(w[[d for d in problem.reach[c] if not taken[d]]].sum()), -c),
+        )
         remaining.remove(best)
         new = [d for d in problem.reach[best] if not taken[d]]
         taken[new] = True
         cand = candidates[best]
-        sites.append(ChosenSite(cand.id, cand.name, float(w[new].sum()), standalone[best],
-                                tuple(demand[d].code for d in sorted(problem.reach[best]))))
+        sites.append(
+            ChosenSite(
+                cand.id,
+                cand.name,
+                float(w[new].sum()),
+                standalone[best],
+                tuple(demand[d].code for d in sorted(problem.reach[best])),
+            )
+        )
     return tuple(sites), float(w[taken].sum())
 
 
 def _result(
-    model_name: str, problem: _Problem, demand: Sequence[cov.DemandPoint],
-    candidates: Sequence[CandidateSite], chosen: list[int], distance_km: float, k: int | None,
-    optimal: bool, status: str, seconds: float, rows: int, columns: int,
+    model_name: str,
+    problem: _Problem,
+    demand: Sequence[cov.DemandPoint],
+    candidates: Sequence[CandidateSite],
+    chosen: list[int],
+    distance_km: float,
+    k: int | None,
+    optimal: bool,
+    status: str,
+    seconds: float,
+    rows: int,
+    columns: int,
 ) -> SitingResult:
     sites, gain = _attribute(problem, chosen, demand, candidates)
     before = float(problem.weights[problem.covered_before].sum())
     return SitingResult(
-        model=model_name, distance_km=distance_km, k=k, chosen=sites, basis=problem.basis,
-        demand_total=float(problem.weights.sum()), covered_before=before,
+        model=model_name,
+        distance_km=distance_km,
+        k=k,
+        chosen=sites,
+        basis=problem.basis,
+        demand_total=float(problem.weights.sum()),
+        covered_before=before,
         covered_after=before + gain,
         unreachable_demand=float(problem.weights[problem.unreachable].sum()),
-        unreachable_codes=tuple(demand[i].code
-                                for i in np.flatnonzero(problem.unreachable).tolist()),
-        optimal=optimal, solver_status=status, solve_seconds=seconds, rows=rows,
+        unreachable_codes=tuple(
+            demand[i].code for i in np.flatnonzero(problem.unreachable).tolist()
+        ),
+        optimal=optimal,
+        solver_status=status,
+        solve_seconds=seconds,
+        rows=rows,
         columns=columns,
     )
 
@@ -249,9 +284,20 @@ def suggest_sites_mclp(
     problem = _prepare(demand, existing, candidates, distance_km)
     if len(problem.useful) <= k:
         # Every useful candidate fits in the budget: that is optimal, no solver needed.
-        return _result("MCLP", problem, demand, candidates, problem.useful, distance_km, k,
-                       True, "Optimal (all useful candidates)",
-                       time.perf_counter() - started, 0, 0)
+        return _result(
+            "MCLP",
+            problem,
+            demand,
+            candidates,
+            problem.useful,
+            distance_km,
+            k,
+            True,
+            "Optimal (all useful candidates)",
+            time.perf_counter() - started,
+            0,
+            0,
+        )
     from spopt.locate import MCLP
 
     with_existing = bool(existing)
@@ -264,13 +310,28 @@ def suggest_sites_mclp(
         predefined = np.zeros(cost.shape[1], dtype=int)
         predefined[0] = 1
     model = MCLP.from_cost_matrix(
-        cost, np.array(row_weights), service_radius=float(distance_km),
-        p_facilities=k + (1 if with_existing else 0), predefined_facilities_arr=predefined,
+        cost,
+        np.array(row_weights),
+        service_radius=float(distance_km),
+        p_facilities=k + (1 if with_existing else 0),
+        predefined_facilities_arr=predefined,
     )
     optimal, status = _solve(model, time_limit_s)
     chosen = _chosen_columns(model, column)
-    return _result("MCLP", problem, demand, candidates, chosen, distance_km, k, optimal,
-                   status, time.perf_counter() - started, cost.shape[0], cost.shape[1])
+    return _result(
+        "MCLP",
+        problem,
+        demand,
+        candidates,
+        chosen,
+        distance_km,
+        k,
+        optimal,
+        status,
+        time.perf_counter() - started,
+        cost.shape[0],
+        cost.shape[1],
+    )
 
 
 def suggest_sites_lscp(
@@ -284,8 +345,20 @@ def suggest_sites_lscp(
     started = time.perf_counter()
     problem = _prepare(demand, existing, candidates, distance_km)
     if not problem.row_candidates:
-        return _result("LSCP", problem, demand, candidates, [], distance_km, None, True,
-                       "Optimal (nothing left to cover)", time.perf_counter() - started, 0, 0)
+        return _result(
+            "LSCP",
+            problem,
+            demand,
+            candidates,
+            [],
+            distance_km,
+            None,
+            True,
+            "Optimal (nothing left to cover)",
+            time.perf_counter() - started,
+            0,
+            0,
+        )
     from spopt.locate import LSCP
 
     with_existing = bool(existing)
@@ -294,9 +367,22 @@ def suggest_sites_lscp(
     if with_existing:
         predefined = np.zeros(cost.shape[1], dtype=int)
         predefined[0] = 1
-    model = LSCP.from_cost_matrix(cost, service_radius=float(distance_km),
-                                  predefined_facilities_arr=predefined)
+    model = LSCP.from_cost_matrix(
+        cost, service_radius=float(distance_km), predefined_facilities_arr=predefined
+    )
     optimal, status = _solve(model, time_limit_s)
     chosen = _chosen_columns(model, column)
-    return _result("LSCP", problem, demand, candidates, chosen, distance_km, None, optimal,
-                   status, time.perf_counter() - started, cost.shape[0], cost.shape[1])
+    return _result(
+        "LSCP",
+        problem,
+        demand,
+        candidates,
+        chosen,
+        distance_km,
+        None,
+        optimal,
+        status,
+        time.perf_counter() - started,
+        cost.shape[0],
+        cost.shape[1],
+    )

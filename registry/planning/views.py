@@ -48,8 +48,12 @@ from registry.planning.forms import (
 from registry.planning.models import ItemAction, PlanRule, Scenario, ScenarioItem
 from registry.planning.rules import Status
 
-RESULT_CLASSES = {Status.PASS: "success", Status.FAIL: "danger",
-                  Status.NOT_EVALUABLE: "secondary", Status.NOT_SET: "warning"}
+RESULT_CLASSES = {
+    Status.PASS: "success",
+    Status.FAIL: "danger",
+    Status.NOT_EVALUABLE: "secondary",
+    Status.NOT_SET: "warning",
+}
 
 
 def _reader() -> Reader:
@@ -61,8 +65,12 @@ def _locale() -> str:
 
 
 def _result_labels() -> dict[Status, str]:
-    return {Status.PASS: _("Pass"), Status.FAIL: _("Fail"),
-            Status.NOT_EVALUABLE: _("Not evaluable"), Status.NOT_SET: _("Not set")}
+    return {
+        Status.PASS: _("Pass"),
+        Status.FAIL: _("Fail"),
+        Status.NOT_EVALUABLE: _("Not evaluable"),
+        Status.NOT_SET: _("Not set"),
+    }
 
 
 @bp.app_context_processor
@@ -83,13 +91,13 @@ def _scenario_choices(blank: str) -> list:
 
 
 def _type_choices() -> list:
-    return choices((t.code, t.name(_locale()))
-                   for t in facility_services.facility_types(db.session))
+    return choices(
+        (t.code, t.name(_locale())) for t in facility_services.facility_types(db.session)
+    )
 
 
 def _province_choices() -> list:
-    return choices((code, name) for code, name in province_choices()
-                   if current_user.covers(code))
+    return choices((code, name) for code, name in province_choices() if current_user.covers(code))
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -101,8 +109,7 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def map_link(types: list[str] | None, province: str | None,
-             failing_unit: str | None = None) -> str:
+def map_link(types: list[str] | None, province: str | None, failing_unit: str | None = None) -> str:
     """The main map filtered to the facilities a rule counts (and a failing unit, if any)."""
     params: list[tuple[str, str]] = []
     if province:
@@ -115,8 +122,11 @@ def map_link(types: list[str] | None, province: str | None,
 
 
 def _rule_types(run: services.CheckRun) -> dict[tuple[str, str], list[str]]:
-    return {(row.code, rule.code): list(services.effective_params(rule).get("types") or [])
-            for row, _report in run.reports for rule in row.rules}
+    return {
+        (row.code, rule.code): list(services.effective_params(rule).get("types") or [])
+        for row, _report in run.reports
+        for rule in row.rules
+    }
 
 
 # --- plans and targets -----------------------------------------------------------------------
@@ -129,18 +139,27 @@ def index():
     plans = services.all_plans(db.session)
     form.plan.choices = choices([("", _("All plans"))] + [(p.code, p.code) for p in plans])
     form.scenario.choices = _scenario_choices(_("Registry as it is"))
-    return render_template("planning/index.html", plans=plans, form=form,
-                           scenarios=services.visible_scenarios(db.session, current_user),
-                           locale=_locale())
+    return render_template(
+        "planning/index.html",
+        plans=plans,
+        form=form,
+        scenarios=services.visible_scenarios(db.session, current_user),
+        locale=_locale(),
+    )
 
 
 @bp.route("/plans/<code>")
 @requires("plans.view")
 def plan(code: str):
     row = services.plan_by_code(db.session, code) or abort(404)
-    return render_template("planning/plan.html", plan=row, target_form=TargetForm(),
-                           locale=_locale(), target_slots=services.target_slots,
-                           params=services.effective_params)
+    return render_template(
+        "planning/plan.html",
+        plan=row,
+        target_form=TargetForm(),
+        locale=_locale(),
+        target_slots=services.target_slots,
+        params=services.effective_params,
+    )
 
 
 @bp.route("/plans/<code>/rules/<int:rule_id>/target", methods=["POST"])
@@ -155,9 +174,15 @@ def set_target(code: str, rule_id: int):
             flash(f"{field}: {'; '.join(map(str, errors))}", "danger")
         return redirect(url_for(".plan", code=code))
     try:
-        services.set_rule_target(db.session, rule, form.key.data, form.value.data,
-                                 unit_code=form.unit_code.data or None, reason=form.reason.data,
-                                 editor_province=current_user.province_code)
+        services.set_rule_target(
+            db.session,
+            rule,
+            form.key.data,
+            form.value.data,
+            unit_code=form.unit_code.data or None,
+            reason=form.reason.data,
+            editor_province=current_user.province_code,
+        )
     except PermissionDenied:
         db.session.rollback()
         abort(403)
@@ -174,9 +199,11 @@ def set_target(code: str, rule_id: int):
 @requires("plans.edit")
 def targets_template():
     data = reports.targets_template(services.all_plans(db.session))
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=plan_targets.xlsx"})
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=plan_targets.xlsx"},
+    )
 
 
 @bp.route("/targets/import", methods=["GET", "POST"])
@@ -187,8 +214,12 @@ def import_targets():
     if form.validate_on_submit():
         try:
             rows = reports.read_targets(form.file.data.stream)
-            count = services.import_targets(db.session, rows, reason=form.reason.data,
-                                            editor_province=current_user.province_code)
+            count = services.import_targets(
+                db.session,
+                rows,
+                reason=form.reason.data,
+                editor_province=current_user.province_code,
+            )
         except reports.TargetsFileError as exc:
             errors = exc.errors
         except services.TargetImportFailed as exc:
@@ -206,9 +237,14 @@ def import_targets():
 
 
 def _run_check(plan_code: str | None, scenario: Scenario | None, as_of: date | None):
-    return services.run_check(db.session, _reader(), [plan_code] if plan_code else None,
-                              as_of=as_of,
-                              jurisdiction=current_user.province_code, scenario=scenario)
+    return services.run_check(
+        db.session,
+        _reader(),
+        [plan_code] if plan_code else None,
+        as_of=as_of,
+        jurisdiction=current_user.province_code,
+        scenario=scenario,
+    )
 
 
 @bp.route("/check")
@@ -227,18 +263,28 @@ def check():
     if fmt == "json":
         return jsonify(reports.report_dict(run))
     if fmt == "xlsx":
-        return Response(reports.report_xlsx(run),
-                        mimetype="application/vnd.openxmlformats-officedocument."
-                        "spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename={stem}.xlsx"})
+        return Response(
+            reports.report_xlsx(run),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename={stem}.xlsx"},
+        )
     if fmt == "pdf":
-        return Response(reports.report_pdf(run), mimetype="application/pdf",
-                        headers={"Content-Disposition": f"attachment; filename={stem}.pdf"})
+        return Response(
+            reports.report_pdf(run),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"attachment; filename={stem}.pdf"},
+        )
     province = run.jurisdiction
-    return render_template("planning/check.html", run=run, labels=_result_labels(),
-                           locale=_locale(), map_link=map_link, province=province,
-                           rule_types=_rule_types(run),
-                           args={k: v for k, v in request.args.items() if k != "format"})
+    return render_template(
+        "planning/check.html",
+        run=run,
+        labels=_result_labels(),
+        locale=_locale(),
+        map_link=map_link,
+        province=province,
+        rule_types=_rule_types(run),
+        args={k: v for k, v in request.args.items() if k != "format"},
+    )
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -255,9 +301,13 @@ def new_scenario():
         if not current_user.covers(form.province_code.data):
             abort(403)
         scenario = services.create_scenario(
-            db.session, name=form.name.data, province_code=form.province_code.data,
-            target_year=form.target_year.data, notes=form.notes.data,
-            actor_id=current_user.id)
+            db.session,
+            name=form.name.data,
+            province_code=form.province_code.data,
+            target_year=form.target_year.data,
+            notes=form.notes.data,
+            actor_id=current_user.id,
+        )
         db.session.commit()
         flash(_("Scenario created."), "success")
         return redirect(url_for(".scenario", scenario_id=scenario.id))
@@ -267,9 +317,10 @@ def new_scenario():
 def _item_form(scenario: Scenario) -> ItemForm:
     form = ItemForm()
     form.type_code.choices = _type_choices()
-    form.new_status.choices = choices([("", "—")] + [(s.value, label) for s, label
-                                                     in STATUS_LABELS.items()
-                                                     if s.value != "closed"])
+    form.new_status.choices = choices(
+        [("", "—")]
+        + [(s.value, label) for s, label in STATUS_LABELS.items() if s.value != "closed"]
+    )
     return form
 
 
@@ -286,16 +337,23 @@ def scenario(scenario_id: int):
     if request.args.get("name"):
         item_form.name.data = request.args["name"]
     return render_template(
-        "planning/scenario.html", scenario=scenario, item_form=item_form,
-        copy_form=CopyForm(name=f"{scenario.name} (2)"), confirm_form=ConfirmForm(),
-        facilities=facilities, plans=services.all_plans(db.session),
+        "planning/scenario.html",
+        scenario=scenario,
+        item_form=item_form,
+        copy_form=CopyForm(name=f"{scenario.name} (2)"),
+        confirm_form=ConfirmForm(),
+        facilities=facilities,
+        plans=services.all_plans(db.session),
         views=services.item_views(db.session, _reader(), scenario),
     )
 
 
 def _feature(lon: float | None, lat: float | None, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "properties": props,
-            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
 
 
 @bp.route("/scenarios/<int:scenario_id>/map.json")
@@ -309,9 +367,14 @@ def scenario_map(scenario_id: int):
         view = views[item.id]
         if item.action is not ItemAction.ADD or view.lon is None or view.lat is None:
             continue
-        props = {"id": item.id, "name": item.name, "action": item.action.value,
-                 "type_code": item.type_code, "scenario": scenario.name,
-                 "scenario_id": scenario.id}
+        props = {
+            "id": item.id,
+            "name": item.name,
+            "action": item.action.value,
+            "type_code": item.type_code,
+            "scenario": scenario.name,
+            "scenario_id": scenario.id,
+        }
         if view.generalised:
             props["gen"] = True
         features.append(_feature(view.lon, view.lat, props))
@@ -334,10 +397,19 @@ def add_item(scenario_id: int):
         facility = read.get(db.session, _reader(), form.facility_id.data)
     try:
         services.add_item(
-            db.session, scenario, action=action, facility=facility, name=form.name.data,
-            type_code=form.type_code.data, ownership=form.ownership.data, lon=form.lon.data,
-            lat=form.lat.data, design_capacity=form.design_capacity.data,
-            new_status=form.new_status.data or None, notes=form.notes.data)
+            db.session,
+            scenario,
+            action=action,
+            facility=facility,
+            name=form.name.data,
+            type_code=form.type_code.data,
+            ownership=form.ownership.data,
+            lon=form.lon.data,
+            lat=form.lat.data,
+            design_capacity=form.design_capacity.data,
+            new_status=form.new_status.data or None,
+            notes=form.notes.data,
+        )
     except services.PlanningError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -374,8 +446,9 @@ def copy_scenario(scenario_id: int):
     if not form.validate_on_submit():
         flash(_("Give the copy a name."), "danger")
         return redirect(url_for(".scenario", scenario_id=scenario.id))
-    new = services.copy_scenario(db.session, scenario, name=form.name.data,
-                                 actor_id=current_user.id)
+    new = services.copy_scenario(
+        db.session, scenario, name=form.name.data, actor_id=current_user.id
+    )
     db.session.commit()
     flash(_("Scenario copied."), "success")
     return redirect(url_for(".scenario", scenario_id=new.id))
@@ -395,8 +468,10 @@ def adopt(scenario_id: int):
         flash(exc.message, "danger")
         return redirect(back)
     db.session.commit()
-    flash(_("Scenario adopted: %(count)d planned facilities registered.", count=len(created)),
-          "success")
+    flash(
+        _("Scenario adopted: %(count)d planned facilities registered.", count=len(created)),
+        "success",
+    )
     return redirect(back)
 
 
@@ -414,18 +489,41 @@ def compare():
     if plan_code and len(scenarios) >= 2:
         province = scenarios[0].province_code
         try:
-            columns.append((_("Registry"), services.run_check(
-                db.session, _reader(), [plan_code], as_of=as_of, jurisdiction=province)))
+            columns.append(
+                (
+                    _("Registry"),
+                    services.run_check(
+                        db.session, _reader(), [plan_code], as_of=as_of, jurisdiction=province
+                    ),
+                )
+            )
             for s in scenarios:
-                columns.append((s.name, services.run_check(
-                    db.session, _reader(), [plan_code], as_of=as_of, jurisdiction=province,
-                    scenario=s)))
+                columns.append(
+                    (
+                        s.name,
+                        services.run_check(
+                            db.session,
+                            _reader(),
+                            [plan_code],
+                            as_of=as_of,
+                            jurisdiction=province,
+                            scenario=s,
+                        ),
+                    )
+                )
         except services.PlanningError:
             abort(404)
     return render_template(
-        "planning/compare.html", plans=plans, plan_code=plan_code, scenarios=scenarios,
-        columns=columns, labels=_result_labels(), locale=_locale(),
-        all_scenarios=services.visible_scenarios(db.session, current_user), as_of=as_of)
+        "planning/compare.html",
+        plans=plans,
+        plan_code=plan_code,
+        scenarios=scenarios,
+        columns=columns,
+        labels=_result_labels(),
+        locale=_locale(),
+        all_scenarios=services.visible_scenarios(db.session, current_user),
+        as_of=as_of,
+    )
 
 
 # --- coverage and siting ---------------------------------------------------------------------
@@ -459,21 +557,26 @@ def coverage():
     result = None
     if form.type_code.data and form.validate():
         result = services.coverage(
-            db.session, _reader(), province_code=form.province.data,
+            db.session,
+            _reader(),
+            province_code=form.province.data,
             type_codes=[form.type_code.data],
-            distance_km=float(form.distance_km.data or 15), level=form.level.data,
-            scenario=_form_scenario(form))
+            distance_km=float(form.distance_km.data or 15),
+            level=form.level.data,
+            scenario=_form_scenario(form),
+        )
     map_data = None
     if result is not None:
         map_data = {
             "radius_km": result.analysis.distance_km,
-            "demand": [[d.lon, d.lat, p.covered, f"{d.name} ({d.code})"]
-                       for d, p in zip(result.demand, result.analysis.points, strict=True)
-                       if d.lon is not None],
+            "demand": [
+                [d.lon, d.lat, p.covered, f"{d.name} ({d.code})"]
+                for d, p in zip(result.demand, result.analysis.points, strict=True)
+                if d.lon is not None
+            ],
             "supply": [[s.lon, s.lat, s.label] for s in result.supply],
         }
-    return render_template("planning/coverage.html", form=form, result=result,
-                           map_data=map_data)
+    return render_template("planning/coverage.html", form=form, result=result, map_data=map_data)
 
 
 @bp.route("/siting")
@@ -485,13 +588,25 @@ def siting_view():
     if form.type_code.data and form.validate():
         try:
             result, candidates = services.suggest_sites(
-                db.session, _reader(), province_code=form.province.data,
+                db.session,
+                _reader(),
+                province_code=form.province.data,
                 type_codes=[form.type_code.data],
-                distance_km=float(form.distance_km.data or 15), level=form.level.data,
-                model=form.model.data, k=int(form.k.data or 3),
-                time_limit_s=float(form.time_limit.data or 20), scenario=scenario)
+                distance_km=float(form.distance_km.data or 15),
+                level=form.level.data,
+                model=form.model.data,
+                k=int(form.k.data or 3),
+                time_limit_s=float(form.time_limit.data or 20),
+                scenario=scenario,
+            )
         except siting.SitingError as exc:
             error = str(exc)
-    return render_template("planning/siting.html", form=form, result=result,
-                           candidates=candidates, error=error, scenario=scenario,
-                           item_form=_item_form(scenario) if scenario else None)
+    return render_template(
+        "planning/siting.html",
+        form=form,
+        result=result,
+        candidates=candidates,
+        error=error,
+        scenario=scenario,
+        item_form=_item_form(scenario) if scenario else None,
+    )

@@ -9,8 +9,9 @@ from tests.factories import UserFactory
 
 def _events(session, user_id):
     return session.scalars(
-        select(AuditEvent).where(AuditEvent.entity_type == "users",
-                                 AuditEvent.entity_id == str(user_id)).order_by(AuditEvent.id)
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "users", AuditEvent.entity_id == str(user_id))
+        .order_by(AuditEvent.id)
     ).all()
 
 

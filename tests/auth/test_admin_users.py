@@ -23,10 +23,17 @@ def test_provincial_admin_cannot_open_other_province_user(client, auth, db_sessi
 def test_national_admin_creates_user(client, auth, post_form, db_session):
     admin = UserFactory(role=Role.ADMIN, province_code=None)
     auth.login(admin)
-    response = post_form("/admin/users/new", {
-        "username": "new.planner", "full_name": "Nguyễn Văn A", "role": "planner",
-        "province_code": "", "password": "long-enough-pass", "active": "y",
-    })
+    response = post_form(
+        "/admin/users/new",
+        {
+            "username": "new.planner",
+            "full_name": "Nguyễn Văn A",
+            "role": "planner",
+            "province_code": "",
+            "password": "long-enough-pass",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     created = db_session.query(User).filter_by(username="new.planner").one()
     assert created.role is Role.PLANNER
@@ -35,9 +42,15 @@ def test_national_admin_creates_user(client, auth, post_form, db_session):
 def test_provincial_admin_cannot_create_national_user(client, auth, post_form, db_session):
     admin = UserFactory(role=Role.ADMIN, province_code="66")
     auth.login(admin)
-    response = post_form("/admin/users/new", {
-        "username": "sneaky", "role": "admin", "province_code": "", "password": "long-enough-pass",
-    })
+    response = post_form(
+        "/admin/users/new",
+        {
+            "username": "sneaky",
+            "role": "admin",
+            "province_code": "",
+            "password": "long-enough-pass",
+        },
+    )
     assert response.status_code == 200  # the form refuses the choice
     assert db_session.query(User).filter_by(username="sneaky").count() == 0
 
@@ -55,8 +68,10 @@ def test_user_edit_is_audited_with_changed_fields(client, auth, post_form, db_se
     admin = UserFactory(role=Role.ADMIN, province_code=None)
     target = UserFactory(username="target", role=Role.VIEWER, province_code=None, full_name="A")
     auth.login(admin)
-    post_form(f"/admin/users/{target.id}", {"role": "planner", "province_code": "",
-                                             "full_name": "A", "active": "y"})
+    post_form(
+        f"/admin/users/{target.id}",
+        {"role": "planner", "province_code": "", "full_name": "A", "active": "y"},
+    )
     latest = history_for(db_session, "users", target.id)[0]
     assert latest.action == "update"
     assert latest.changes == {"role": ["viewer", "planner"]}

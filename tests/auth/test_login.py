@@ -54,8 +54,9 @@ def test_disabled_user_cannot_log_in(db_session):
 
 
 def test_passwords_are_hashed_with_scrypt(db_session):
-    user = services.create_user(db_session, username="Thu", password="a-long-password",
-                                role="viewer", province_code="75")
+    user = services.create_user(
+        db_session, username="Thu", password="a-long-password", role="viewer", province_code="75"
+    )
     assert user.username == "thu"
     assert user.password_hash.startswith("scrypt:")
     assert "a-long-password" not in user.password_hash
@@ -63,17 +64,22 @@ def test_passwords_are_hashed_with_scrypt(db_session):
 
 def test_short_password_is_refused(db_session):
     with pytest.raises(services.WeakPassword):
-        services.create_user(db_session, username="x", password="short", role="viewer",
-                             province_code=None)
+        services.create_user(
+            db_session, username="x", password="short", role="viewer", province_code=None
+        )
 
 
 def test_user_changes_own_password(client, auth, post_form, db_session):
     user = UserFactory(username="mai")
     auth.login(user)
-    response = post_form("/auth/password", {
-        "current": DEFAULT_PASSWORD, "password": "another-long-pass",
-        "confirm": "another-long-pass",
-    })
+    response = post_form(
+        "/auth/password",
+        {
+            "current": DEFAULT_PASSWORD,
+            "password": "another-long-pass",
+            "confirm": "another-long-pass",
+        },
+    )
     assert response.status_code == 302
     auth.logout()
     assert auth.login("mai", "another-long-pass").status_code == 302
@@ -84,7 +90,8 @@ def test_open_redirect_after_login_is_refused(client, db_session):
 
     UserFactory(username="an")
     token = csrf_token_from(client.get("/auth/login"))
-    response = client.post("/auth/login?next=//evil.example/x",
-                           data={"username": "an", "password": DEFAULT_PASSWORD,
-                                 "csrf_token": token})
+    response = client.post(
+        "/auth/login?next=//evil.example/x",
+        data={"username": "an", "password": DEFAULT_PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"

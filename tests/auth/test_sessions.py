@@ -28,11 +28,17 @@ def _logged_in(client) -> bool:
 
 def _edit_user(client, user, **fields):
     page = client.get(f"/admin/users/{user.id}")
-    data = {"role": user.role.value, "province_code": user.province_code or "",
-            "full_name": user.full_name, "active": "y", **fields}
+    data = {
+        "role": user.role.value,
+        "province_code": user.province_code or "",
+        "full_name": user.full_name,
+        "active": "y",
+        **fields,
+    }
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post(f"/admin/users/{user.id}",
-                       data={"csrf_token": csrf_token_from(page), **data})
+    return client.post(
+        f"/admin/users/{user.id}", data={"csrf_token": csrf_token_from(page), **data}
+    )
 
 
 def test_logout_in_one_browser_ends_the_other(browsers):
@@ -65,21 +71,29 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(browsers):
     first_auth.login(user)
     second_auth.login(user)
     page = first.get("/auth/password")
-    response = first.post("/auth/password", data={
-        "csrf_token": csrf_token_from(page), "current": DEFAULT_PASSWORD,
-        "password": "another-long-pass", "confirm": "another-long-pass",
-    })
+    response = first.post(
+        "/auth/password",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "current": DEFAULT_PASSWORD,
+            "password": "another-long-pass",
+            "confirm": "another-long-pass",
+        },
+    )
     assert response.status_code == 302
     assert _logged_in(first)
     assert not _logged_in(second)
 
 
-@pytest.mark.parametrize("change", [
-    {"role": "planner"},
-    {"active": None},  # the box unticked: deactivated
-    {"province_code": "66"},
-    {"password": "set-by-the-admin"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"role": "planner"},
+        {"active": None},  # the box unticked: deactivated
+        {"province_code": "66"},
+        {"password": "set-by-the-admin"},
+    ],
+)
 def test_admin_changes_to_access_end_the_users_sessions(browsers, change):
     admin = UserFactory(role=Role.ADMIN, province_code=None)
     user = UserFactory(username="dung", role=Role.VIEWER, province_code="75")
@@ -169,13 +183,16 @@ def test_idle_period_none_never_expires(app, client, auth, db_session, monkeypat
     assert _logged_in(client)
 
 
-@pytest.mark.parametrize(("last_seen", "at", "minutes", "idle"), [
-    (1000, 1000 + 30 * 60, 30, False),
-    (1000, 1001 + 30 * 60, 30, True),
-    (1000, 1001, 0, True),
-    (None, 10**9, 30, False),
-    (0, 10**9, None, False),
-])
+@pytest.mark.parametrize(
+    ("last_seen", "at", "minutes", "idle"),
+    [
+        (1000, 1000 + 30 * 60, 30, False),
+        (1000, 1001 + 30 * 60, 30, True),
+        (1000, 1001, 0, True),
+        (None, 10**9, 30, False),
+        (0, 10**9, None, False),
+    ],
+)
 def test_is_idle(last_seen, at, minutes, idle):
     assert sessions.is_idle(last_seen, at, minutes) is idle
 

@@ -47,13 +47,20 @@ def throttled(app, monkeypatch, clock):
 
 def attempt(client, username, password=BAD_PASSWORD, ip="10.0.0.1"):
     token = csrf_token_from(client.get("/auth/login"))
-    return client.post("/auth/login", environ_base={"REMOTE_ADDR": ip},
-                       data={"username": username, "password": password, "csrf_token": token})
+    return client.post(
+        "/auth/login",
+        environ_base={"REMOTE_ADDR": ip},
+        data={"username": username, "password": password, "csrf_token": token},
+    )
 
 
 def alerts(response) -> list[str]:
-    return [" ".join(m.split()) for m in re.findall(
-        r'<div class="alert[^"]*"[^>]*>(.*?)<button', response.get_data(as_text=True), re.S)]
+    return [
+        " ".join(m.split())
+        for m in re.findall(
+            r'<div class="alert[^"]*"[^>]*>(.*?)<button', response.get_data(as_text=True), re.S
+        )
+    ]
 
 
 def answer(response) -> tuple:
@@ -70,8 +77,9 @@ def test_unknown_and_known_names_get_identical_answers(throttled, client, db_ses
     assert known[3] == (429, "5", [THROTTLED])
 
 
-def test_the_right_password_waits_too_and_nobody_is_locked_out(throttled, client, clock,
-                                                               db_session):
+def test_the_right_password_waits_too_and_nobody_is_locked_out(
+    throttled, client, clock, db_session
+):
     user = UserFactory(username="officer")
     for _ in range(3):
         attempt(client, "officer")
@@ -126,8 +134,9 @@ def test_per_address_limit(throttled, client, monkeypatch, db_session):
     assert attempt(client, "name-new", ip="10.0.0.2").status_code == 401
 
 
-def test_successful_logins_do_not_count_against_the_address(throttled, app, db_session,
-                                                            monkeypatch):
+def test_successful_logins_do_not_count_against_the_address(
+    throttled, app, db_session, monkeypatch
+):
     monkeypatch.setitem(app.config, "LOGIN_IP_LIMIT", "2 per minute")
     for i in range(4):
         user = UserFactory(username=f"office{i}")
@@ -151,8 +160,19 @@ def test_throttling_off_in_the_suite_by_default(app, client, db_session):
     assert {attempt(client, "anyone").status_code for _ in range(12)} == {401}
 
 
-@pytest.mark.parametrize(("failures", "delay"), [
-    (0, 0), (5, 0), (6, 5), (7, 10), (8, 20), (12, 320), (13, 640), (14, 900), (500, 900),
-])
+@pytest.mark.parametrize(
+    ("failures", "delay"),
+    [
+        (0, 0),
+        (5, 0),
+        (6, 5),
+        (7, 10),
+        (8, 20),
+        (12, 320),
+        (13, 640),
+        (14, 900),
+        (500, 900),
+    ],
+)
 def test_backoff_policy(failures, delay):
     assert throttle.BackoffPolicy().delay(failures) == delay

@@ -34,8 +34,12 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "e2e correct horse battery"
 # Debian's Chromium, headless as root (Playwright adds --headless itself).
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -49,8 +53,11 @@ def offline_tile_url() -> str:
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"),
-                      "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -59,8 +66,11 @@ def chromium_path() -> str | None:
 def unavailable(reason: str) -> None:
     """Skip locally; fail in CI, where the browser tests must run."""
     if os.environ.get("CI"):
-        pytest.fail(f"{reason}. The end-to-end tests must run in CI: install Chromium "
-                    "(`make e2e-deps`) and the dev dependencies.", pytrace=False)
+        pytest.fail(
+            f"{reason}. The end-to-end tests must run in CI: install Chromium "
+            "(`make e2e-deps`) and the dev dependencies.",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
@@ -85,21 +95,46 @@ def _seed(session) -> dict[str, Any]:
     load_all(session, DEFAULT_DATA_DIR)
     services.load_types(session)
     ids: dict[str, Any] = {}
-    for name, role, province in (("planner", "planner", "75"), ("viewer", "viewer", "75"),
-                                 ("officer", "licensing_officer", "75"),
-                                 ("planner66", "planner", "66")):
-        ids[name] = create_user(session, username=f"e2e-{name}", password=PASSWORD, role=role,
-                                province_code=province, full_name=f"E2E {name}").id
+    for name, role, province in (
+        ("planner", "planner", "75"),
+        ("viewer", "viewer", "75"),
+        ("officer", "licensing_officer", "75"),
+        ("planner66", "planner", "66"),
+    ):
+        ids[name] = create_user(
+            session,
+            username=f"e2e-{name}",
+            password=PASSWORD,
+            role=role,
+            province_code=province,
+            full_name=f"E2E {name}",
+        ).id
 
-    def add(key: str, type_code: str, lon: float, lat: float, *, status=Status.OPERATING,
-            ownership=Ownership.PUBLIC, capacity: int | None = 60, province: str = "75"):
+    def add(
+        key: str,
+        type_code: str,
+        lon: float,
+        lat: float,
+        *,
+        status=Status.OPERATING,
+        ownership=Ownership.PUBLIC,
+        capacity: int | None = 60,
+        province: str = "75",
+    ):
         data = services.FacilityInput(
-            name=f"E2E {key}", type_code=type_code, ownership=ownership,
-            province_code=province, lon=lon, lat=lat, status=status,
-            design_capacity=capacity, residents=0 if capacity else None,
+            name=f"E2E {key}",
+            type_code=type_code,
+            ownership=ownership,
+            province_code=province,
+            lon=lon,
+            lat=lat,
+            status=status,
+            design_capacity=capacity,
+            residents=0 if capacity else None,
         )
-        facility, _ = services.register_facility(session, data, actor_id=None,
-                                                 confirm_duplicates=True)
+        facility, _ = services.register_facility(
+            session, data, actor_id=None, confirm_duplicates=True
+        )
         ids[key] = facility.id
         return facility
 
@@ -107,18 +142,28 @@ def _seed(session) -> dict[str, Any]:
     add("elderly_long_khanh", "ELDERLY", 107.24, 10.93, ownership=Ownership.NON_PUBLIC)
     add("children_planned", "CHILDREN", 107.00, 10.95, status=Status.PLANNED)
     shelter = add("shelter", "SHELTER", 106.87, 10.97, capacity=10)
-    add("general_building", "GENERAL", 106.95, 10.78, status=Status.UNDER_CONSTRUCTION,
-        capacity=400)
+    add(
+        "general_building", "GENERAL", 106.95, 10.78, status=Status.UNDER_CONSTRUCTION, capacity=400
+    )
     closed = add("disability_closed", "DISABILITY", 107.10, 11.00)
     add("elderly_dak_lak", "ELDERLY", 108.04, 12.67, province="66")
     from datetime import date
 
-    services.change_status(session, closed, Status.CLOSED, effective_on=date(2025, 1, 31),
-                           reason="E2E", actor_id=None, expected_version=closed.version)
+    services.change_status(
+        session,
+        closed,
+        Status.CLOSED,
+        effective_on=date(2025, 1, 31),
+        reason="E2E",
+        actor_id=None,
+        expected_version=closed.version,
+    )
     point = session.execute(
         select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
-            AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.COMMUNE,
-            AdminUnit.code == shelter.commune_code)
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.code == shelter.commune_code,
+        )
     ).one()
     ids["shelter_exact"] = (shelter.lon, shelter.lat)
     ids["shelter_shown"] = (point.rep_lon, point.rep_lat)
@@ -136,18 +181,22 @@ class _QuietHandler(WSGIRequestHandler):
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("e2e")
     with fresh_database(tmp / "e2e.sqlite") as url:
-        app = create_app("config.TestingConfig", {
-            "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads"),
-            "TILE_URL": offline_tile_url(), "TILE_ATTRIBUTION": "offline test tiles",
-        })
+        app = create_app(
+            "config.TestingConfig",
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "UPLOAD_FOLDER": str(tmp / "uploads"),
+                "TILE_URL": offline_tile_url(),
+                "TILE_ATTRIBUTION": "offline test tiles",
+            },
+        )
         app.instance_path = str(tmp / "instance")
         with app.app_context():
             upgrade()
             ids = _seed(db.session)
             db.session.commit()
             db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True,
-                             request_handler=_QuietHandler)
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
         thread.start()
         try:
@@ -171,8 +220,9 @@ def browser() -> Iterator[Any]:
     except ImportError:
         unavailable("The Playwright package is not installed")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -203,8 +253,7 @@ def new_page(browser, live_server):
     contexts = []
 
     def _open(user: str | None = None):
-        context = browser.new_context(viewport={"width": 1400, "height": 950},
-                                      locale="en-US")
+        context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="en-US")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

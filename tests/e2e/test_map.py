@@ -27,14 +27,16 @@ def marker_ids(page) -> list[int]:
 def marker_position(page, facility_id: int) -> tuple[float, float]:
     lon, lat = page.evaluate(
         f"id => {{ const ll = {MAP}.markers[id].getLatLng(); return [ll.lng, ll.lat]; }}",
-        facility_id)
+        facility_id,
+    )
     return lon, lat
 
 
 def draggable_ids(page) -> list[int]:
     return page.evaluate(
         f"() => Object.entries({MAP}.markers).filter(([, m]) => m.options.draggable)"
-        ".map(([id]) => Number(id))")
+        ".map(([id]) => Number(id))"
+    )
 
 
 def visible_ids(live_server, **where) -> set[int]:
@@ -58,8 +60,7 @@ def assert_no_browser_errors(page) -> None:
     assert page.errors.messages == [], page.errors.messages
 
 
-def test_map_shows_the_filtered_facilities_and_links_to_the_list(new_page, live_server,
-                                                                 artifacts):
+def test_map_shows_the_filtered_facilities_and_links_to_the_list(new_page, live_server, artifacts):
     page = new_page("viewer")
     open_map(page, live_server, "?type=ELDERLY")
     expected = visible_ids(live_server, type_code="ELDERLY")
@@ -73,8 +74,9 @@ def test_map_shows_the_filtered_facilities_and_links_to_the_list(new_page, live_
     assert "type=ELDERLY" in to_list
     # The shared filter panel keeps the selection and submits to the map.
     assert page.get_attribute("#filters", "action") == "/map/"
-    assert page.eval_on_selector("#f-type", "s => [...s.selectedOptions].map(o => o.value)") \
-        == ["ELDERLY"]
+    assert page.eval_on_selector("#f-type", "s => [...s.selectedOptions].map(o => o.value)") == [
+        "ELDERLY"
+    ]
     # Offline: no tiles, yet markers and boundaries draw, and a notice says so.
     page.wait_for_selector("[data-testid=tiles-unavailable]")
     page.wait_for_selector("#map[data-boundaries^='province:']")
@@ -88,7 +90,8 @@ def test_map_shows_the_filtered_facilities_and_links_to_the_list(new_page, live_
 
 
 def test_viewer_has_no_add_control_and_sees_confidential_facility_generalised(
-        new_page, live_server, artifacts):
+    new_page, live_server, artifacts
+):
     ids = live_server.ids
     page = new_page("viewer")
     open_map(page, live_server)
@@ -97,8 +100,11 @@ def test_viewer_has_no_add_control_and_sees_confidential_facility_generalised(
     shown = marker_position(page, ids["shelter"])
     assert shown == pytest.approx(ids["shelter_shown"], abs=1e-5)
     assert shown != pytest.approx(ids["shelter_exact"], abs=1e-4)
-    page.evaluate(f"id => {{ const m = {MAP}.markers[id]; "
-                  f"{MAP}.cluster.zoomToShowLayer(m, () => {MAP}.openPopup(m)); }}", ids["shelter"])
+    page.evaluate(
+        f"id => {{ const m = {MAP}.markers[id]; "
+        f"{MAP}.cluster.zoomToShowLayer(m, () => {MAP}.openPopup(m)); }}",
+        ids["shelter"],
+    )
     page.wait_for_selector("[data-testid=facility-popup] [data-testid=generalised-note]")
     page.wait_for_timeout(400)  # the popup fades in
     page.screenshot(path=str(artifacts / "map-viewer-confidential.png"))
@@ -109,12 +115,12 @@ def test_licensing_officer_sees_the_exact_confidential_location(new_page, live_s
     ids = live_server.ids
     page = new_page("officer")
     open_map(page, live_server)
-    assert marker_position(page, ids["shelter"]) == pytest.approx(ids["shelter_exact"],
-                                                                  abs=1e-5)
+    assert marker_position(page, ids["shelter"]) == pytest.approx(ids["shelter_exact"], abs=1e-5)
 
 
 def test_boundaries_switch_organisation_and_shade_capacity_per_population(
-        new_page, live_server, artifacts):
+    new_page, live_server, artifacts
+):
     page = new_page("planner")
     open_map(page, live_server)
     page.wait_for_selector("#map[data-boundaries='province:34']")
@@ -144,8 +150,10 @@ def test_planner_proposes_a_facility_by_clicking_the_map(new_page, live_server, 
     assert draggable_ids(page) == [live_server.ids["children_planned"]]
     page.click("[data-testid=propose-toggle]")
     # A point in Thống Nhất (Đồng Nai), away from other markers.
-    x, y = page.evaluate(f"() => {{ const p = {MAP}.map.latLngToContainerPoint([10.90, 107.12]);"
-                         " return [p.x, p.y]; }")
+    x, y = page.evaluate(
+        f"() => {{ const p = {MAP}.map.latLngToContainerPoint([10.90, 107.12]);"
+        " return [p.x, p.y]; }"
+    )
     box = page.locator("#map").bounding_box()
     with page.expect_navigation():
         page.mouse.click(box["x"] + x, box["y"] + y)
@@ -168,8 +176,11 @@ def test_planner_proposes_a_facility_by_clicking_the_map(new_page, live_server, 
     after = set(marker_ids(page))
     assert after == before | {new_id}
     assert new_id in draggable_ids(page)
-    page.evaluate(f"id => {{ const m = {MAP}.markers[id]; "
-                  f"{MAP}.cluster.zoomToShowLayer(m, () => {MAP}.openPopup(m)); }}", new_id)
+    page.evaluate(
+        f"id => {{ const m = {MAP}.markers[id]; "
+        f"{MAP}.cluster.zoomToShowLayer(m, () => {MAP}.openPopup(m)); }}",
+        new_id,
+    )
     popup = page.wait_for_selector("[data-testid=facility-popup]")
     assert "E2E" in popup.text_content()
     page.wait_for_timeout(400)
@@ -184,11 +195,16 @@ def test_planner_drags_a_planned_facility_and_gives_a_reason(new_page, live_serv
     facility_id = live_server.ids["children_planned"]
     page = new_page("planner")
     open_map(page, live_server)
-    page.evaluate(f"id => {MAP}.map.setView({MAP}.markers[id].getLatLng(), 15, "
-                  "{animate: false})", facility_id)
+    page.evaluate(
+        f"id => {MAP}.map.setView({MAP}.markers[id].getLatLng(), 15, {{animate: false}})",
+        facility_id,
+    )
     page.wait_for_function(f"id => !!{MAP}.markers[id]._icon", arg=facility_id)
-    rect = page.evaluate(f"id => {{ const r = {MAP}.markers[id]._icon.getBoundingClientRect();"
-                         " return [r.x + r.width / 2, r.y + r.height / 2]; }", facility_id)
+    rect = page.evaluate(
+        f"id => {{ const r = {MAP}.markers[id]._icon.getBoundingClientRect();"
+        " return [r.x + r.width / 2, r.y + r.height / 2]; }",
+        facility_id,
+    )
     page.mouse.move(rect[0], rect[1])
     page.mouse.down()
     page.mouse.move(rect[0] + 90, rect[1] + 60, steps=12)
@@ -201,7 +217,6 @@ def test_planner_drags_a_planned_facility_and_gives_a_reason(new_page, live_serv
     with live_server.app.app_context():
         facility = db.session.get(Facility, facility_id)
         assert (facility.lon, facility.lat) == pytest.approx(moved_to, abs=1e-6)
-        assert history_for(db.session, "facilities", facility_id)[0].reason == \
-            "Đất thuận tiện hơn"
+        assert history_for(db.session, "facilities", facility_id)[0].reason == "Đất thuận tiện hơn"
         db.session.remove()
     assert_no_browser_errors(page)

@@ -18,11 +18,21 @@ ADDRESS = "Hẻm Quỳnhxyz"
 @pytest.fixture
 def shelter(db_session, types):
     data = services.FacilityInput(
-        name="Nhà tạm lánh An Bình", type_code="SHELTER", ownership=Ownership.PUBLIC,
-        province_code="75", lon=SHELTER[0], lat=SHELTER[1], status=Status.OPERATING,
-        address=ADDRESS, notes="ghi chú Zebrawq", design_capacity=10, residents=2)
-    facility, _ = services.register_facility(db_session, data, actor_id=None,
-                                             confirm_duplicates=True)
+        name="Nhà tạm lánh An Bình",
+        type_code="SHELTER",
+        ownership=Ownership.PUBLIC,
+        province_code="75",
+        lon=SHELTER[0],
+        lat=SHELTER[1],
+        status=Status.OPERATING,
+        address=ADDRESS,
+        notes="ghi chú Zebrawq",
+        design_capacity=10,
+        residents=2,
+    )
+    facility, _ = services.register_facility(
+        db_session, data, actor_id=None, confirm_duplicates=True
+    )
     return facility
 
 
@@ -42,15 +52,27 @@ def test_edit_form_withholds_the_exact_place(client, auth, db_session, shelter, 
 
 
 def test_saving_other_fields_keeps_the_place_and_a_posted_point_is_ignored(
-        client, auth, post_form, db_session, shelter):
+    client, auth, post_form, db_session, shelter
+):
     auth.login(UserFactory(role=Role.INVESTMENT_OFFICER, province_code="75"))
     url = f"/facilities/{shelter.id}/edit"
-    response = post_form(url, {
-        "name": "Nhà tạm lánh An Bình (mới)", "type_code": "SHELTER", "ownership": "public",
-        "province_code": "75", "status": "operating", "design_capacity": "12",
-        "residents": "2", "version": str(shelter.version), "lat": "10.95", "lon": "106.82",
-        "address": "Đổi địa chỉ", "notes": "",
-    })
+    response = post_form(
+        url,
+        {
+            "name": "Nhà tạm lánh An Bình (mới)",
+            "type_code": "SHELTER",
+            "ownership": "public",
+            "province_code": "75",
+            "status": "operating",
+            "design_capacity": "12",
+            "residents": "2",
+            "version": str(shelter.version),
+            "lat": "10.95",
+            "lon": "106.82",
+            "address": "Đổi địa chỉ",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
     saved = db_session.get(Facility, shelter.id)
     assert saved.name == "Nhà tạm lánh An Bình (mới)"
@@ -65,13 +87,23 @@ def test_conflict_page_withholds_the_exact_place(client, auth, post_form, db_ses
     url = f"/facilities/{shelter.id}/edit"
     stale = shelter.version
     theirs = services.FacilityInput(**{**services.as_plain(shelter), "design_capacity": 11})
-    services.update_facility(db_session, shelter, theirs, expected_version=stale,
-                             actor_id=None, confirm_duplicates=True)
+    services.update_facility(
+        db_session, shelter, theirs, expected_version=stale, actor_id=None, confirm_duplicates=True
+    )
     db_session.flush()
-    response = post_form(url, {
-        "name": "Nhà tạm lánh", "type_code": "SHELTER", "ownership": "public",
-        "province_code": "75", "status": "operating", "design_capacity": "15",
-        "residents": "2", "version": str(stale)})
+    response = post_form(
+        url,
+        {
+            "name": "Nhà tạm lánh",
+            "type_code": "SHELTER",
+            "ownership": "public",
+            "province_code": "75",
+            "status": "operating",
+            "design_capacity": "15",
+            "residents": "2",
+            "version": str(stale),
+        },
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert _leaks(page) == []
@@ -83,18 +115,30 @@ def test_map_drag_cannot_move_a_point_the_user_may_not_see(client, auth, db_sess
 
     auth.login(UserFactory(role=Role.PLANNER, province_code="75"))
     token = csrf_token_from(client.get("/map/"))
-    response = client.post(f"/map/facilities/{shelter.id}/location",
-                           json={"lon": 106.9, "lat": 10.97, "version": shelter.version,
-                                 "reason": "x"}, headers={"X-CSRFToken": token})
+    response = client.post(
+        f"/map/facilities/{shelter.id}/location",
+        json={"lon": 106.9, "lat": 10.97, "version": shelter.version, "reason": "x"},
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 404
 
 
 def test_planner_registers_only_planned_facilities(client, auth, post_form, db_session, types):
     auth.login(UserFactory(role=Role.PLANNER, province_code="75"))
-    response = post_form("/facilities/new", {
-        "name": "Trung tâm đang hoạt động", "type_code": "GENERAL", "ownership": "public",
-        "province_code": "75", "location_mode": "latlon", "lat": "10.950000",
-        "lon": "106.820000", "status": "operating", "opened_on": ""})
+    response = post_form(
+        "/facilities/new",
+        {
+            "name": "Trung tâm đang hoạt động",
+            "type_code": "GENERAL",
+            "ownership": "public",
+            "province_code": "75",
+            "location_mode": "latlon",
+            "lat": "10.950000",
+            "lon": "106.820000",
+            "status": "operating",
+            "opened_on": "",
+        },
+    )
     assert response.status_code == 200
     assert db_session.query(Facility).filter_by(name="Trung tâm đang hoạt động").count() == 0
     page = client.get("/facilities/new").get_data(as_text=True)

@@ -15,8 +15,9 @@ def test_demo_facilities_load_once_and_say_they_are_demo(db_session):
 def test_demo_has_the_six_planned_community_drug_rehab_facilities_in_their_districts(db_session):
     load_demo_facilities(db_session)
     rows = db_session.execute(
-        select(Facility.district_code, Facility.status)
-        .where(Facility.type_code == "DRUG_COMMUNITY", Facility.is_demo.is_(True))
+        select(Facility.district_code, Facility.status).where(
+            Facility.type_code == "DRUG_COMMUNITY", Facility.is_demo.is_(True)
+        )
     ).all()
     assert sorted(code for code, _ in rows) == ["731", "735", "736", "738", "741", "742"]
     assert {status for _, status in rows} == {Status.PLANNED}
@@ -24,6 +25,9 @@ def test_demo_has_the_six_planned_community_drug_rehab_facilities_in_their_distr
 
 def test_dak_lak_centres_are_in_dak_lak(db_session):
     load_demo_facilities(db_session)
-    count = db_session.scalar(select(func.count(Facility.id)).where(
-        Facility.province_code == "66", Facility.type_code.in_(["MENTAL", "GENERAL"])))
+    count = db_session.scalar(
+        select(func.count(Facility.id)).where(
+            Facility.province_code == "66", Facility.type_code.in_(["MENTAL", "GENERAL"])
+        )
+    )
     assert count == 2

@@ -22,18 +22,40 @@ SHELTER_POINT = (106.8345, 10.9612)  # lon, lat: inside Đồng Nai, away from o
 def item(**overrides):
     """A facility as ``facilities.read`` gives it to a reader."""
     values = {
-        "id": 1, "code": "75-GENERAL-0001", "name": "Trung tâm Bảo trợ xã hội",
-        "type_code": "GENERAL", "type_name_vi": "Cơ sở trợ giúp xã hội tổng hợp",
-        "type_name_en": "General social assistance facility", "category": "general",
-        "ownership": "public", "managing_body": "Sở Y tế", "status": "operating",
-        "status_changed_on": date(2020, 1, 1), "province_code": "75",
-        "commune_code": "26041", "old_province_code": "75", "district_code": "731",
-        "address": "Khu phố 3, phường Trấn Biên", "lon": 106.8212341, "lat": 10.9574321,
-        "generalised": False, "location_approximate": False, "opened_on": date(2005, 9, 2),
-        "closed_on": None, "design_capacity": 1250, "capacity_by_group": {"elderly": 50},
-        "residents": 340, "staff": 60, "services": "Chăm sóc, nuôi dưỡng",
-        "registration_no": None, "licence_no": "12/GP", "notes": "=SUM(A1:A9)",
-        "is_demo": False, "version": 1, "updated_at": None, "confidential_type": False,
+        "id": 1,
+        "code": "75-GENERAL-0001",
+        "name": "Trung tâm Bảo trợ xã hội",
+        "type_code": "GENERAL",
+        "type_name_vi": "Cơ sở trợ giúp xã hội tổng hợp",
+        "type_name_en": "General social assistance facility",
+        "category": "general",
+        "ownership": "public",
+        "managing_body": "Sở Y tế",
+        "status": "operating",
+        "status_changed_on": date(2020, 1, 1),
+        "province_code": "75",
+        "commune_code": "26041",
+        "old_province_code": "75",
+        "district_code": "731",
+        "address": "Khu phố 3, phường Trấn Biên",
+        "lon": 106.8212341,
+        "lat": 10.9574321,
+        "generalised": False,
+        "location_approximate": False,
+        "opened_on": date(2005, 9, 2),
+        "closed_on": None,
+        "design_capacity": 1250,
+        "capacity_by_group": {"elderly": 50},
+        "residents": 340,
+        "staff": 60,
+        "services": "Chăm sóc, nuôi dưỡng",
+        "registration_no": None,
+        "licence_no": "12/GP",
+        "notes": "=SUM(A1:A9)",
+        "is_demo": False,
+        "version": 1,
+        "updated_at": None,
+        "confidential_type": False,
     }
     values.update(overrides)
     values["ownership"] = Ownership(values["ownership"])
@@ -115,17 +137,30 @@ def test_geojson_export_reads_back_as_an_import():
 
 @pytest.fixture
 def shelter(db_session, types, make_input):
-    facility, _ = services.register_facility(db_session, make_input(
-        name="Nhà tạm lánh Bình Yên", type_code="SHELTER", lon=SHELTER_POINT[0],
-        lat=SHELTER_POINT[1], address="Hẻm 12, đường bí mật", design_capacity=10, residents=2),
-        actor_id=None)
+    facility, _ = services.register_facility(
+        db_session,
+        make_input(
+            name="Nhà tạm lánh Bình Yên",
+            type_code="SHELTER",
+            lon=SHELTER_POINT[0],
+            lat=SHELTER_POINT[1],
+            address="Hẻm 12, đường bí mật",
+            design_capacity=10,
+            residents=2,
+        ),
+        actor_id=None,
+    )
     return facility
 
 
 def commune_point(db_session, code):
-    unit = db_session.scalars(select(AdminUnit).where(
-        AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.COMMUNE,
-        AdminUnit.code == code)).one()
+    unit = db_session.scalars(
+        select(AdminUnit).where(
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.code == code,
+        )
+    ).one()
     return unit.rep_lon, unit.rep_lat
 
 
@@ -134,29 +169,39 @@ def export_rows(client, fmt):
     assert response.status_code == 200
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-        return [(r["Mã cơ sở"], float(r["Kinh độ"]), float(r["Vĩ độ"]), r["Địa chỉ"] or None)
-                for r in rows]
+        return [
+            (r["Mã cơ sở"], float(r["Kinh độ"]), float(r["Vĩ độ"]), r["Địa chỉ"] or None)
+            for r in rows
+        ]
     if fmt == "xlsx":
         sheet = load_workbook(io.BytesIO(response.data)).active
         header = [c.value for c in sheet[1]]
-        return [(r[header.index("Mã cơ sở")], r[header.index("Kinh độ")],
-                 r[header.index("Vĩ độ")], r[header.index("Địa chỉ")])
-                for r in sheet.iter_rows(min_row=2, values_only=True)]
+        return [
+            (
+                r[header.index("Mã cơ sở")],
+                r[header.index("Kinh độ")],
+                r[header.index("Vĩ độ")],
+                r[header.index("Địa chỉ")],
+            )
+            for r in sheet.iter_rows(min_row=2, values_only=True)
+        ]
     document = json.loads(response.data)
-    return [(f["id"], *f["geometry"]["coordinates"], f["properties"]["address"])
-            for f in document["features"]]
+    return [
+        (f["id"], *f["geometry"]["coordinates"], f["properties"]["address"])
+        for f in document["features"]
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
 def test_confidential_facilities_are_generalised_for_readers_without_the_right(
-        client, auth, db_session, shelter, fmt):
+    client, auth, db_session, shelter, fmt
+):
     auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
     ((code, lon, lat, address),) = export_rows(client, fmt)
     assert code == shelter.code
     assert address is None
     assert (lon, lat) != pytest.approx(SHELTER_POINT, abs=1e-4)
-    assert (lon, lat) == pytest.approx(commune_point(db_session, shelter.commune_code),
-                                       abs=1e-6)
+    assert (lon, lat) == pytest.approx(commune_point(db_session, shelter.commune_code), abs=1e-6)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
@@ -176,11 +221,15 @@ def test_generalised_rows_say_so_and_cannot_be_imported(client, auth, db_session
     assert document["features"][0]["properties"]["generalised"] is True
 
 
-def test_export_follows_the_filters_and_the_jurisdiction(client, auth, db_session, types,
-                                                         make_input):
+def test_export_follows_the_filters_and_the_jurisdiction(
+    client, auth, db_session, types, make_input
+):
     general, _ = services.register_facility(db_session, make_input(), actor_id=None)
-    services.register_facility(db_session, make_input(
-        name="Cơ sở cai nghiện", type_code="DRUG_PUBLIC", lon=106.9, lat=10.97), actor_id=None)
+    services.register_facility(
+        db_session,
+        make_input(name="Cơ sở cai nghiện", type_code="DRUG_PUBLIC", lon=106.9, lat=10.97),
+        actor_id=None,
+    )
     auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
     response = client.get("/facilities/export.csv?type=GENERAL")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))

@@ -40,8 +40,12 @@ def admin(auth, db_session):
 
 def upload(client, data, filename, **headers):
     token = csrf_token_from(client.get(UPLOAD))
-    return client.post(UPLOAD, data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data", headers=headers)
+    return client.post(
+        UPLOAD,
+        data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
 
 
 def confirm(client, preview, **fields):
@@ -62,7 +66,7 @@ def error_cells(page):
 
 def main_content(page):
     text = page.get_data(as_text=True)
-    return text[text.find("<main"):text.find("</main>")]
+    return text[text.find("<main") : text.find("</main>")]
 
 
 def stored_uploads(app):
@@ -79,7 +83,8 @@ def test_viewer_cannot_import(client, auth, db_session):
 
 
 def test_xlsx_with_three_bad_rows_is_rejected_and_nothing_is_written(
-        app, client, admin, db_session, types):
+    app, client, admin, db_session, types
+):
     rows = make_rows(db_session, 200)
     rows[9]["Loại hình (mã)"] = "KHONG_CO"
     rows[99]["Số đối tượng hiện có"] = 80
@@ -92,8 +97,7 @@ def test_xlsx_with_three_bad_rows_is_rejected_and_nothing_is_written(
 
     assert preview.status_code == 200
     assert 'data-testid="import-rejected"' in preview.get_data(as_text=True)
-    assert error_cells(preview) == [(b"11", b"type_code"), (b"101", b"residents"),
-                                    (b"151", b"lat")]
+    assert error_cells(preview) == [(b"11", b"type_code"), (b"101", b"residents"), (b"151", b"lat")]
     assert 'data-testid="import-confirm-form"' not in preview.get_data(as_text=True)
     assert counts(db_session) == before
     assert stored_uploads(app) == []  # a file with errors is not kept
@@ -116,8 +120,9 @@ def test_corrected_file_imports_every_row(app, client, admin, db_session, types)
     assert len(facilities) == 200
     assert {f.province_code for f in facilities} == {"75"}
     assert facilities[0].name == rows[0]["Tên cơ sở"]
-    events = db_session.scalars(select(AuditEvent).where(
-        AuditEvent.entity_type == "facilities")).all()
+    events = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "facilities")
+    ).all()
     assert len(events) == 200
     assert counts(db_session)[1] > before_events
     assert {e.action for e in events} == {"insert"}
@@ -127,15 +132,22 @@ def test_corrected_file_imports_every_row(app, client, admin, db_session, types)
 
 
 def test_reimporting_an_export_with_a_change_updates_by_registry_code(
-        client, admin, db_session, types, make_input):
-    names = ("Trung tâm Bảo trợ xã hội tỉnh", "Cơ sở cai nghiện Thanh Bình",
-             "Làng trẻ em Hy Vọng")
-    facilities = [services.register_facility(db_session, make_input(
-        name=name, type_code=type_code, lon=lon, lat=lat, design_capacity=400),
-        actor_id=None)[0]
+    client, admin, db_session, types, make_input
+):
+    names = ("Trung tâm Bảo trợ xã hội tỉnh", "Cơ sở cai nghiện Thanh Bình", "Làng trẻ em Hy Vọng")
+    facilities = [
+        services.register_facility(
+            db_session,
+            make_input(name=name, type_code=type_code, lon=lon, lat=lat, design_capacity=400),
+            actor_id=None,
+        )[0]
         for name, type_code, (lon, lat) in zip(
-            names, ("GENERAL", "DRUG_PUBLIC", "CHILDREN"),
-            ((106.82, 10.95), (106.9, 10.97), (107.0, 11.1)), strict=True)]
+            names,
+            ("GENERAL", "DRUG_PUBLIC", "CHILDREN"),
+            ((106.82, 10.95), (106.9, 10.97), (107.0, 11.1)),
+            strict=True,
+        )
+    ]
     db_session.commit()
     exported = client.get("/facilities/export.xlsx")
     workbook = load_workbook(io.BytesIO(exported.data))
@@ -162,8 +174,7 @@ def test_reimporting_an_export_with_a_change_updates_by_registry_code(
     assert event.changes == {"residents": [120, 77]}
     assert "sua.xlsx" in event.reason
     for unchanged in (facilities[0], facilities[2]):  # rewritten, but no field changed
-        assert [e.action for e in history_for(db_session, "facilities", unchanged.id)] == [
-            "insert"]
+        assert [e.action for e in history_for(db_session, "facilities", unchanged.id)] == ["insert"]
 
 
 @pytest.mark.parametrize("bom", [True, False])
@@ -184,14 +195,18 @@ def test_geojson_imports(client, admin, db_session, types):
     assert lons == sorted(r["Kinh độ"] for r in rows)
 
 
-@pytest.mark.parametrize(("data", "filename", "message"), [
-    (b"Ten,Ma tinh\nA,75\n", "co-so.xlsx", "not an Excel workbook"),
-    (b"PK\x03\x04 rubbish", "co-so.csv", "not a CSV"),
-    (b"{}", "co-so.xls", "Only .csv, .xlsx and .geojson"),
-    (b"<html></html>", "co-so.geojson", "not a valid GeoJSON"),
-])
-def test_wrong_extension_or_content_is_refused_clearly(client, admin, db_session, types, data,
-                                                       filename, message):
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"Ten,Ma tinh\nA,75\n", "co-so.xlsx", "not an Excel workbook"),
+        (b"PK\x03\x04 rubbish", "co-so.csv", "not a CSV"),
+        (b"{}", "co-so.xls", "Only .csv, .xlsx and .geojson"),
+        (b"<html></html>", "co-so.geojson", "not a valid GeoJSON"),
+    ],
+)
+def test_wrong_extension_or_content_is_refused_clearly(
+    client, admin, db_session, types, data, filename, message
+):
     client.post("/lang/en", data={"csrf_token": csrf_token_from(client.get(UPLOAD))})
     response = upload(client, data, filename)
     assert response.status_code == 400
@@ -231,7 +246,8 @@ def test_confirmation_needs_the_sessions_own_token(app, client, admin, db_sessio
     response = upload(client, csv_bytes(make_rows(db_session, 1)), "a.csv")
     preview = client.get(response.headers["Location"])
     forged = preview.data.replace(
-        re.search(rb'name="token"[^>]*value="([0-9a-f]+)"', preview.data).group(1), b"0" * 32)
+        re.search(rb'name="token"[^>]*value="([0-9a-f]+)"', preview.data).group(1), b"0" * 32
+    )
 
     class Page:
         data = forged
@@ -252,8 +268,7 @@ def test_cancel_deletes_the_stored_file(app, client, admin, db_session, types):
     assert client.get("/facilities/import/preview").status_code == 302
 
 
-def test_provincial_admin_cannot_import_another_provinces_rows(client, admin, db_session,
-                                                               types):
+def test_provincial_admin_cannot_import_another_provinces_rows(client, admin, db_session, types):
     rows = make_rows(db_session, 1) + make_rows(db_session, 1, province="66")
     response = upload(client, csv_bytes(rows), "a.csv")
     preview = client.get(response.headers["Location"])

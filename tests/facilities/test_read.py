@@ -21,19 +21,33 @@ NOTES = "gần chợ Zebrawq"
 @pytest.fixture
 def shelter(db_session):
     data = services.FacilityInput(
-        name="Nhà tạm lánh An Bình", type_code="SHELTER", ownership=Ownership.PUBLIC,
-        province_code="75", lon=SHELTER[0], lat=SHELTER[1], status=Status.OPERATING,
-        address=ADDRESS, notes=NOTES, design_capacity=10, residents=2)
-    facility, _ = services.register_facility(db_session, data, actor_id=None,
-                                             confirm_duplicates=True)
+        name="Nhà tạm lánh An Bình",
+        type_code="SHELTER",
+        ownership=Ownership.PUBLIC,
+        province_code="75",
+        lon=SHELTER[0],
+        lat=SHELTER[1],
+        status=Status.OPERATING,
+        address=ADDRESS,
+        notes=NOTES,
+        design_capacity=10,
+        residents=2,
+    )
+    facility, _ = services.register_facility(
+        db_session, data, actor_id=None, confirm_duplicates=True
+    )
     return facility
 
 
 @pytest.fixture
 def commune_point(db_session, shelter):
-    row = db_session.execute(select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
-        AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.COMMUNE,
-        AdminUnit.code == shelter.commune_code)).one()
+    row = db_session.execute(
+        select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.code == shelter.commune_code,
+        )
+    ).one()
     assert abs(row[0] - SHELTER[0]) > 0.005 or abs(row[1] - SHELTER[1]) > 0.005
     return row
 
@@ -44,8 +58,7 @@ OTHER_OFFICER = Reader(province_code="66", may_see_exact=True)
 NATIONAL_OFFICER = Reader(province_code=None, may_see_exact=True)
 
 
-def test_viewer_gets_the_commune_point_and_no_address_or_notes(db_session, shelter,
-                                                               commune_point):
+def test_viewer_gets_the_commune_point_and_no_address_or_notes(db_session, shelter, commune_point):
     record = read.get(db_session, VIEWER, shelter.id)
     assert record.generalised
     assert record.location_approximate
@@ -62,12 +75,12 @@ def test_officer_of_the_province_sees_the_exact_place(db_session, shelter):
     assert record.notes == NOTES
 
 
-def test_other_province_sees_nothing_and_exact_place_stays_in_its_province(db_session,
-                                                                          shelter):
+def test_other_province_sees_nothing_and_exact_place_stays_in_its_province(db_session, shelter):
     assert read.get(db_session, OTHER_OFFICER, shelter.id) is None
     # Lifting the jurisdiction for a cross-border analysis still shows the generalised point.
-    [record] = [r for r in read.records(db_session, OTHER_OFFICER, everywhere=True,
-                                        ids=[shelter.id])]
+    [record] = [
+        r for r in read.records(db_session, OTHER_OFFICER, everywhere=True, ids=[shelter.id])
+    ]
     assert record.generalised
     assert record.address is None
     assert not read.get(db_session, NATIONAL_OFFICER, shelter.id).generalised
@@ -94,28 +107,38 @@ def test_bbox_text_and_distance_run_on_the_shown_point(db_session, shelter, comm
     assert shelter.id in ids(read.records(db_session, VIEWER, FacilityFilter(q="an binh")))
     near_exact = read.nearest(db_session, VIEWER, *SHELTER, radius_m=50)
     assert shelter.id not in {r.id for _d, r in near_exact}
-    [(distance, record)] = [(d, r) for d, r in
-                            read.nearest(db_session, VIEWER, *commune_point, radius_m=50)
-                            if r.id == shelter.id]
+    [(distance, record)] = [
+        (d, r)
+        for d, r in read.nearest(db_session, VIEWER, *commune_point, radius_m=50)
+        if r.id == shelter.id
+    ]
     assert distance < 1
     assert record.generalised
 
 
 def test_map_markers_and_unit_totals_follow_the_same_rule(db_session, shelter, commune_point):
-    [row] = [r for r in read.marker_rows(db_session, VIEWER, FacilityFilter(types=["SHELTER"]))
-             if r[0] == shelter.id]
+    [row] = [
+        r
+        for r in read.marker_rows(db_session, VIEWER, FacilityFilter(types=["SHELTER"]))
+        if r[0] == shelter.id
+    ]
     assert row[8:] == pytest.approx((*commune_point, True))
-    totals = read.unit_totals(db_session, VIEWER, FacilityFilter(types=["SHELTER"]),
-                              "commune_code")
+    totals = read.unit_totals(db_session, VIEWER, FacilityFilter(types=["SHELTER"]), "commune_code")
     assert totals[shelter.commune_code][0] >= 1
 
 
 def test_status_on_a_date_reads_the_history(db_session, shelter):
     from datetime import date, timedelta
 
-    services.change_status(db_session, shelter, Status.SUSPENDED,
-                           effective_on=date.today() + timedelta(days=10), reason="sửa chữa",
-                           actor_id=None, expected_version=shelter.version)
+    services.change_status(
+        db_session,
+        shelter,
+        Status.SUSPENDED,
+        effective_on=date.today() + timedelta(days=10),
+        reason="sửa chữa",
+        actor_id=None,
+        expected_version=shelter.version,
+    )
     today = read.statuses_on(db_session, [shelter.id], date.today())
     later = read.statuses_on(db_session, [shelter.id], date.today() + timedelta(days=11))
     before = read.statuses_on(db_session, [shelter.id], date(2000, 1, 1))

@@ -37,8 +37,9 @@ def test_codes_are_never_reused(db_session, types, make_input):
         ({"type_code": "NOPE"}, "type_code"),
     ],
 )
-def test_invalid_input_is_rejected_with_field_errors(db_session, types, make_input, overrides,
-                                                     field):
+def test_invalid_input_is_rejected_with_field_errors(
+    db_session, types, make_input, overrides, field
+):
     with pytest.raises(services.ValidationFailed) as info:
         services.register_facility(db_session, make_input(**overrides), actor_id=None)
     assert field in info.value.errors
@@ -47,7 +48,8 @@ def test_invalid_input_is_rejected_with_field_errors(db_session, types, make_inp
 
 def test_capacity_outside_bounds_only_warns_for_existing(db_session, types, make_input):
     facility, warnings = services.register_facility(
-        db_session, make_input(design_capacity=120, residents=100), actor_id=None)
+        db_session, make_input(design_capacity=120, residents=100), actor_id=None
+    )
     assert facility.id is not None
     assert len(warnings) == 1
     assert "300" in warnings[0]
@@ -60,8 +62,9 @@ def test_same_type_within_200_m_needs_confirmation(db_session, types, make_input
         services.register_facility(db_session, near, actor_id=None)
     assert [d.name for d in info.value.duplicates] == ["Mái ấm Hoa Sen"]
     assert info.value.errors == {}
-    facility, _ = services.register_facility(db_session, near, actor_id=None,
-                                             confirm_duplicates=True)
+    facility, _ = services.register_facility(
+        db_session, near, actor_id=None, confirm_duplicates=True
+    )
     assert facility.code == "75-GENERAL-0002"
 
 
@@ -72,10 +75,14 @@ def test_far_enough_same_type_is_not_a_duplicate(db_session, types, make_input):
 
 
 def test_similar_name_in_same_commune_needs_confirmation(db_session, types, make_input):
-    services.register_facility(db_session, make_input(name="Trung tâm Công tác xã hội Biên Hòa",
-                                                      type_code="SOCIAL_WORK"), actor_id=None)
-    similar = make_input(name="Trung tam cong tac xa hoi Bien Hoa", type_code="GENERAL",
-                         lon=106.8230, lat=10.9530)
+    services.register_facility(
+        db_session,
+        make_input(name="Trung tâm Công tác xã hội Biên Hòa", type_code="SOCIAL_WORK"),
+        actor_id=None,
+    )
+    similar = make_input(
+        name="Trung tam cong tac xa hoi Bien Hoa", type_code="GENERAL", lon=106.8230, lat=10.9530
+    )
     with pytest.raises(services.ValidationFailed) as info:
         services.register_facility(db_session, similar, actor_id=None)
     assert len(info.value.duplicates) == 1
@@ -84,20 +91,36 @@ def test_similar_name_in_same_commune_needs_confirmation(db_session, types, make
 def test_stale_version_raises_conflict_and_writes_nothing(db_session, types, make_input):
     facility, _ = services.register_facility(db_session, make_input(), actor_id=None)
     version_seen_by_both = facility.version
-    services.update_facility(db_session, facility, make_input(residents=150),
-                             expected_version=version_seen_by_both, actor_id=None)
+    services.update_facility(
+        db_session,
+        facility,
+        make_input(residents=150),
+        expected_version=version_seen_by_both,
+        actor_id=None,
+    )
     assert facility.residents == 150
     with pytest.raises(services.EditConflict):
-        services.update_facility(db_session, facility, make_input(residents=99),
-                                 expected_version=version_seen_by_both, actor_id=None)
+        services.update_facility(
+            db_session,
+            facility,
+            make_input(residents=99),
+            expected_version=version_seen_by_both,
+            actor_id=None,
+        )
     db_session.refresh(facility)
     assert facility.residents == 150
 
 
 def test_update_records_only_changed_fields(db_session, types, make_input):
     facility, _ = services.register_facility(db_session, make_input(), actor_id=None)
-    services.update_facility(db_session, facility, make_input(residents=130, staff=12),
-                             expected_version=facility.version, actor_id=None, reason="Kiểm tra")
+    services.update_facility(
+        db_session,
+        facility,
+        make_input(residents=130, staff=12),
+        expected_version=facility.version,
+        actor_id=None,
+        reason="Kiểm tra",
+    )
     event = history_for(db_session, "facilities", facility.id)[0]
     assert event.action == "update"
     assert set(event.changes) == {"residents", "staff"}
@@ -106,17 +129,38 @@ def test_update_records_only_changed_fields(db_session, types, make_input):
 
 
 def test_status_change_needs_reason_and_allowed_transition(db_session, types, make_input):
-    facility, _ = services.register_facility(db_session, make_input(opened_on=date(2019, 5, 1)),
-                                             actor_id=None)
+    facility, _ = services.register_facility(
+        db_session, make_input(opened_on=date(2019, 5, 1)), actor_id=None
+    )
     with pytest.raises(services.RegistryError):
-        services.change_status(db_session, facility, Status.CLOSED, effective_on=date(2026, 1, 1),
-                               reason=" ", actor_id=None, expected_version=facility.version)
+        services.change_status(
+            db_session,
+            facility,
+            Status.CLOSED,
+            effective_on=date(2026, 1, 1),
+            reason=" ",
+            actor_id=None,
+            expected_version=facility.version,
+        )
     with pytest.raises(services.InvalidTransition):
-        services.change_status(db_session, facility, Status.PLANNED,
-                               effective_on=date(2026, 1, 1), reason="x", actor_id=None,
-                               expected_version=facility.version)
-    services.change_status(db_session, facility, Status.CLOSED, effective_on=date(2026, 1, 31),
-                           reason="Sáp nhập", actor_id=None, expected_version=facility.version)
+        services.change_status(
+            db_session,
+            facility,
+            Status.PLANNED,
+            effective_on=date(2026, 1, 1),
+            reason="x",
+            actor_id=None,
+            expected_version=facility.version,
+        )
+    services.change_status(
+        db_session,
+        facility,
+        Status.CLOSED,
+        effective_on=date(2026, 1, 31),
+        reason="Sáp nhập",
+        actor_id=None,
+        expected_version=facility.version,
+    )
     assert facility.closed_on == date(2026, 1, 31)
     on = read.statuses_on
     assert on(db_session, [facility.id], date(2026, 1, 30))[facility.id] is Status.OPERATING
@@ -126,12 +170,28 @@ def test_status_change_needs_reason_and_allowed_transition(db_session, types, ma
 def test_only_planned_facilities_move_on_the_map(db_session, types, make_input):
     existing, _ = services.register_facility(db_session, make_input(), actor_id=None)
     with pytest.raises(services.InvalidTransition):
-        services.relocate_planned(db_session, existing, 106.83, 10.96, reason="x",
-                                  actor_id=None, expected_version=existing.version)
+        services.relocate_planned(
+            db_session,
+            existing,
+            106.83,
+            10.96,
+            reason="x",
+            actor_id=None,
+            expected_version=existing.version,
+        )
     planned, _ = services.register_facility(
-        db_session, make_input(name="Dự kiến", status=Status.PLANNED, lon=106.86, lat=10.97),
-        actor_id=None)
-    services.relocate_planned(db_session, planned, 106.87, 10.975, reason="Đất mới",
-                              actor_id=None, expected_version=planned.version)
+        db_session,
+        make_input(name="Dự kiến", status=Status.PLANNED, lon=106.86, lat=10.97),
+        actor_id=None,
+    )
+    services.relocate_planned(
+        db_session,
+        planned,
+        106.87,
+        10.975,
+        reason="Đất mới",
+        actor_id=None,
+        expected_version=planned.version,
+    )
     assert (planned.lon, planned.lat) == (106.87, 10.975)
     assert history_for(db_session, "facilities", planned.id)[0].reason == "Đất mới"

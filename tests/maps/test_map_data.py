@@ -30,15 +30,30 @@ def types(db_session):
     services.load_types(db_session)
 
 
-def _add(session, name, type_code, lon, lat, *, province="75", status=Status.OPERATING,
-         ownership=Ownership.PUBLIC, capacity=60):
+def _add(
+    session,
+    name,
+    type_code,
+    lon,
+    lat,
+    *,
+    province="75",
+    status=Status.OPERATING,
+    ownership=Ownership.PUBLIC,
+    capacity=60,
+):
     data = services.FacilityInput(
-        name=name, type_code=type_code, ownership=ownership, province_code=province,
-        lon=lon, lat=lat, status=status, design_capacity=capacity,
+        name=name,
+        type_code=type_code,
+        ownership=ownership,
+        province_code=province,
+        lon=lon,
+        lat=lat,
+        status=status,
+        design_capacity=capacity,
         residents=0 if capacity is not None else None,
     )
-    facility, _ = services.register_facility(session, data, actor_id=None,
-                                             confirm_duplicates=True)
+    facility, _ = services.register_facility(session, data, actor_id=None, confirm_duplicates=True)
     return facility
 
 
@@ -47,18 +62,25 @@ def network(db_session, types):
     """Five Đồng Nai facilities (one closed, one confidential) and one in Đắk Lắk."""
     f = {
         "elderly": _add(db_session, "Cơ sở A", "ELDERLY", *BIEN_HOA),
-        "elderly_np": _add(db_session, "Cơ sở B", "ELDERLY", *LONG_KHANH,
-                           ownership=Ownership.NON_PUBLIC),
-        "planned": _add(db_session, "Cơ sở C", "CHILDREN", 107.00, 10.95,
-                        status=Status.PLANNED),
+        "elderly_np": _add(
+            db_session, "Cơ sở B", "ELDERLY", *LONG_KHANH, ownership=Ownership.NON_PUBLIC
+        ),
+        "planned": _add(db_session, "Cơ sở C", "CHILDREN", 107.00, 10.95, status=Status.PLANNED),
         "shelter": _add(db_session, "Nhà tạm lánh D", "SHELTER", 106.87, 10.97, capacity=10),
         "closed": _add(db_session, "Cơ sở E", "DISABILITY", 107.10, 11.00),
         "dak_lak": _add(db_session, "Cơ sở F", "ELDERLY", *BUON_MA_THUOT, province="66"),
     }
     from datetime import date
 
-    services.change_status(db_session, f["closed"], Status.CLOSED, effective_on=date(2025, 1, 1),
-                           reason="x", actor_id=None, expected_version=f["closed"].version)
+    services.change_status(
+        db_session,
+        f["closed"],
+        Status.CLOSED,
+        effective_on=date(2025, 1, 1),
+        reason="x",
+        actor_id=None,
+        expected_version=f["closed"].version,
+    )
     db_session.flush()
     return f
 
@@ -66,8 +88,10 @@ def network(db_session, types):
 def _commune_point(session, facility):
     return session.execute(
         select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
-            AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.COMMUNE,
-            AdminUnit.code == facility.commune_code)
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.code == facility.commune_code,
+        )
     ).one()
 
 
@@ -89,18 +113,23 @@ def test_data_is_compact_geojson_of_the_filtered_facilities(client, auth, db_ses
     elderly = features[network["elderly"].id]
     assert elderly["geometry"] == {"type": "Point", "coordinates": [106.82, 10.95]}
     assert elderly["properties"] == {
-        "code": network["elderly"].code, "name": "Cơ sở A", "type": "ELDERLY",
-        "status": "operating", "own": "public", "cap": 60,
+        "code": network["elderly"].code,
+        "name": "Cơ sở A",
+        "type": "ELDERLY",
+        "status": "operating",
+        "own": "public",
+        "cap": 60,
     }
     # Only planned facilities can be moved, so only they carry the version for the lock.
     assert features[network["planned"].id]["properties"]["ver"] == network["planned"].version
     assert features[network["shelter"].id]["properties"]["gen"] is True
-    assert set(_data(client, "?type=ELDERLY")) == {network["elderly"].id,
-                                                    network["elderly_np"].id}
+    assert set(_data(client, "?type=ELDERLY")) == {network["elderly"].id, network["elderly_np"].id}
     assert set(_data(client, "?ownership=non_public")) == {network["elderly_np"].id}
     assert set(_data(client, "?status=closed")) == {network["closed"].id}
-    assert set(_data(client, "?status=planned&status=closed")) == {network["planned"].id,
-                                                                   network["closed"].id}
+    assert set(_data(client, "?status=planned&status=closed")) == {
+        network["planned"].id,
+        network["closed"].id,
+    }
     assert set(_data(client, "?q=nha+tam+lanh")) == {network["shelter"].id}
 
 
@@ -136,19 +165,23 @@ def test_confidential_location_is_generalised_for_a_viewer(client, auth, db_sess
     feature = _data(client)[shelter.id]
     assert feature["properties"]["gen"] is True
     assert feature["geometry"]["coordinates"] == pytest.approx(
-        [commune.rep_lon, commune.rep_lat], abs=1e-5)
+        [commune.rep_lon, commune.rep_lat], abs=1e-5
+    )
     # The box is applied to the point the viewer sees, so it cannot be used to find the
     # real place.
-    exact = f"?bbox={shelter.lon - 0.001},{shelter.lat - 0.001},{shelter.lon + 0.001}," \
-            f"{shelter.lat + 0.001}"
+    exact = (
+        f"?bbox={shelter.lon - 0.001},{shelter.lat - 0.001},{shelter.lon + 0.001},"
+        f"{shelter.lat + 0.001}"
+    )
     assert shelter.id not in _data(client, exact)
-    shown = f"?bbox={commune.rep_lon - 0.001},{commune.rep_lat - 0.001}," \
-            f"{commune.rep_lon + 0.001},{commune.rep_lat + 0.001}"
+    shown = (
+        f"?bbox={commune.rep_lon - 0.001},{commune.rep_lat - 0.001},"
+        f"{commune.rep_lon + 0.001},{commune.rep_lat + 0.001}"
+    )
     assert shelter.id in _data(client, shown)
 
 
-def test_confidential_location_is_exact_for_a_licensing_officer(client, auth, db_session,
-                                                                network):
+def test_confidential_location_is_exact_for_a_licensing_officer(client, auth, db_session, network):
     shelter = network["shelter"]
     auth.login(UserFactory(role=Role.LICENSING_OFFICER, province_code="75"))
     feature = _data(client)[shelter.id]
@@ -165,11 +198,16 @@ def test_generalisation_falls_back_to_the_province_point(db_session, network):
     viewer = UserFactory(role=Role.VIEWER, province_code="75")
     from registry.facilities.queries import FacilityFilter
 
-    [feature] = maps.facility_features(db_session, FacilityFilter(types=["SHELTER"]),
-                                       Reader.of(viewer))
-    province = db_session.execute(select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
-        AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.PROVINCE,
-        AdminUnit.code == "75")).one()
+    [feature] = maps.facility_features(
+        db_session, FacilityFilter(types=["SHELTER"]), Reader.of(viewer)
+    )
+    province = db_session.execute(
+        select(AdminUnit.rep_lon, AdminUnit.rep_lat).where(
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.PROVINCE,
+            AdminUnit.code == "75",
+        )
+    ).one()
     assert feature["geometry"]["coordinates"] == pytest.approx(list(province), abs=1e-5)
 
 
@@ -243,13 +281,13 @@ def test_boundaries_by_level_edition_and_province(client, auth, db_session):
     assert client.get("/map/boundaries/1990/province").status_code == 404
 
 
-def test_capacity_per_10000_people_where_population_is_known(client, auth, db_session,
-                                                            network):
+def test_capacity_per_10000_people_where_population_is_known(client, auth, db_session, network):
     auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
     body = client.get("/map/capacity?edition=pre2025&level=province").get_json()
     dong_nai = body["units"]["75"]
-    capacity = sum(network[k].design_capacity for k in ("elderly", "elderly_np", "planned",
-                                                        "shelter"))
+    capacity = sum(
+        network[k].design_capacity for k in ("elderly", "elderly_np", "planned", "shelter")
+    )
     assert dong_nai["cap"] == capacity
     assert dong_nai["n"] == 4
     assert dong_nai["pop"] == 3097107
@@ -267,15 +305,19 @@ def test_capacity_per_10000_people_where_population_is_known(client, auth, db_se
 # --- moving planned facilities ---------------------------------------------------------------
 
 
-def _relocate(client, facility, *, lon=107.01, lat=10.955, reason="Đất mới", version=None,
-              token=True):
+def _relocate(
+    client, facility, *, lon=107.01, lat=10.955, reason="Đất mới", version=None, token=True
+):
     headers = {"Accept": "application/json"}
     if token:
         headers["X-CSRFToken"] = csrf_token_from(client.get("/map/"))
-    payload = {"lon": lon, "lat": lat, "reason": reason,
-               "version": facility.version if version is None else version}
-    return client.post(f"/map/facilities/{facility.id}/location", json=payload,
-                       headers=headers)
+    payload = {
+        "lon": lon,
+        "lat": lat,
+        "reason": reason,
+        "version": facility.version if version is None else version,
+    }
+    return client.post(f"/map/facilities/{facility.id}/location", json=payload, headers=headers)
 
 
 def test_planner_moves_a_planned_facility_with_a_reason(client, auth, db_session, network):

@@ -31,12 +31,24 @@ def test_load_is_idempotent(runner, db_session):
 
 def test_check_json_matches_the_documented_shape(runner, db_session, district_points):
     runner.invoke(args=["planning", "load"])
-    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
-             district_points["731"])
-    scenario = services.create_scenario(db_session, name="CLI", province_code="75",
-                                        target_year=2026, notes=None, actor_id=None)
-    result = runner.invoke(args=["planning", "check", "--plan", DN_PLAN, "--scenario",
-                                 str(scenario.id), "--format", "json"])
+    register(
+        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
+    )
+    scenario = services.create_scenario(
+        db_session, name="CLI", province_code="75", target_year=2026, notes=None, actor_id=None
+    )
+    result = runner.invoke(
+        args=[
+            "planning",
+            "check",
+            "--plan",
+            DN_PLAN,
+            "--scenario",
+            str(scenario.id),
+            "--format",
+            "json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert reports.validate_report_dict(data) == []
@@ -45,13 +57,19 @@ def test_check_json_matches_the_documented_shape(runner, db_session, district_po
     dn08 = next(r for r in data["plans"][0]["results"] if r["rule_code"] == "DN-08")
     assert dn08["status"] == "fail"
     assert {u["code"] for u in dn08["evidence"]["failing_units"]} == {
-        "741", "742", "735", "736", "738"}
+        "741",
+        "742",
+        "735",
+        "736",
+        "738",
+    }
 
 
 def test_check_text_with_province_and_date(runner, db_session):
     runner.invoke(args=["planning", "load"])
-    result = runner.invoke(args=["planning", "check", "--plan", DN_PLAN, "--province", "75",
-                                 "--as-of", "31/12/2020"])
+    result = runner.invoke(
+        args=["planning", "check", "--plan", DN_PLAN, "--province", "75", "--as-of", "31/12/2020"]
+    )
     assert result.exit_code == 0, result.output
     assert "DN-2735-KH-UBND-2018 (31/12/2020)" in result.output
     assert "[fail] DN-08" in result.output

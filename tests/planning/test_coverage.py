@@ -11,8 +11,9 @@ from registry.planning.coverage import GEOD, DemandPoint, SupplyPoint
 BUON_MA_THUOT = (108.05, 12.67)
 
 
-def _at(km: float, azimuth: float = 0.0, origin: tuple[float, float] = BUON_MA_THUOT
-        ) -> tuple[float, float]:
+def _at(
+    km: float, azimuth: float = 0.0, origin: tuple[float, float] = BUON_MA_THUOT
+) -> tuple[float, float]:
     lon, lat, _ = GEOD.fwd(origin[0], origin[1], azimuth, km * 1000.0)
     return float(lon), float(lat)
 
@@ -22,8 +23,7 @@ def _at(km: float, azimuth: float = 0.0, origin: tuple[float, float] = BUON_MA_T
     [((106.0, 0.0), (106.1, 0.0), 11.132), ((105.85, 21.03), (105.85, 21.03), 0.0)],
 )
 def test_geodesic_km(a: tuple[float, float], b: tuple[float, float], km: float) -> None:
-    got = cov.geodesic_km(np.array([a[0]]), np.array([a[1]]), np.array([b[0]]),
-                          np.array([b[1]]))
+    got = cov.geodesic_km(np.array([a[0]]), np.array([a[1]]), np.array([b[0]]), np.array([b[1]]))
     assert got[0] == pytest.approx(km, abs=1e-3)
 
 
@@ -37,11 +37,11 @@ def test_geodesic_km(a: tuple[float, float], b: tuple[float, float], km: float) 
         (0.0, 0.0, 0.5, True),
     ],
 )
-def test_threshold_is_geodesic(supply_km: float, azimuth: float, distance: float,
-                               covered: bool) -> None:
+def test_threshold_is_geodesic(
+    supply_km: float, azimuth: float, distance: float, covered: bool
+) -> None:
     s = _at(supply_km, azimuth)
-    result = cov.nearest_within([BUON_MA_THUOT[0]], [BUON_MA_THUOT[1]], [s[0]], [s[1]],
-                                distance)
+    result = cov.nearest_within([BUON_MA_THUOT[0]], [BUON_MA_THUOT[1]], [s[0]], [s[1]], distance)
     assert bool(result.covered[0]) is covered
     assert result.distance_km[0] == pytest.approx(supply_km, abs=1e-6)
 
@@ -58,8 +58,9 @@ def _random_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nda
     return rng.uniform(102.2, 109.4, n), rng.uniform(8.6, 23.3, n)
 
 
-def _brute_force(dlon: np.ndarray, dlat: np.ndarray, slon: np.ndarray, slat: np.ndarray
-                 ) -> np.ndarray:
+def _brute_force(
+    dlon: np.ndarray, dlat: np.ndarray, slon: np.ndarray, slat: np.ndarray
+) -> np.ndarray:
     a = np.repeat(np.arange(dlon.size), slon.size)
     b = np.tile(np.arange(slon.size), dlon.size)
     return cov.geodesic_km(dlon[a], dlat[a], slon[b], slat[b]).reshape(dlon.size, slon.size)
@@ -79,7 +80,8 @@ def test_national_coverage_matches_brute_force(seed: int, distance: float) -> No
     pairs = cov.pairs_within(dlon, dlat, slon, slat, distance)
     expected = set(zip(*np.nonzero(full <= distance), strict=True))
     assert set(zip(pairs.a.tolist(), pairs.b.tolist(), strict=True)) == {
-        (int(i), int(j)) for i, j in expected}
+        (int(i), int(j)) for i, j in expected
+    }
 
 
 def test_pairs_within_self_lists_each_pair_once() -> None:
@@ -97,8 +99,9 @@ def _demand(km: float, population: float | None, group: str, code: str) -> Deman
     ("populations", "basis", "share"),
     [((100.0, 300.0, 600.0), "population", 40.0), ((100.0, None, 600.0), "units", 200 / 3)],
 )
-def test_analysis_per_unit_and_group(populations: tuple[float | None, ...], basis: str,
-                                     share: float) -> None:
+def test_analysis_per_unit_and_group(
+    populations: tuple[float | None, ...], basis: str, share: float
+) -> None:
     demand = [
         _demand(0.0, populations[0], "A", "a1"),
         _demand(5.0, populations[1], "A", "a2"),

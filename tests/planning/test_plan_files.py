@@ -56,38 +56,54 @@ def test_every_rule_cites_a_source_and_is_well_formed(path: Path) -> None:
 @pytest.mark.parametrize(
     ("plan_code", "rule_code", "expected"),
     [
-        ("DN-2735-KH-UBND-2018", "DN-01",
-         {"kind": "min_count", "ownership": "non_public", "min": 16, "scope": "jurisdiction"}),
+        (
+            "DN-2735-KH-UBND-2018",
+            "DN-01",
+            {"kind": "min_count", "ownership": "non_public", "min": 16, "scope": "jurisdiction"},
+        ),
         ("DN-2735-KH-UBND-2018", "DN-02", {"types": ("SOCIAL_WORK",), "min": 1}),
         ("DN-2735-KH-UBND-2018", "DN-05", {"types": ("VICTIM_SUPPORT",), "min": 1}),
-        ("DN-2735-KH-UBND-2018", "DN-06",
-         {"types": ("SHELTER",), "min": 10, "count_bound": "lower"}),
-        ("DN-2735-KH-UBND-2018", "DN-08",
-         {"types": ("DRUG_COMMUNITY",), "scope": "units", "level": "district",
-          "units": ("741", "742", "735", "736", "738", "731"), "min": 1}),
+        (
+            "DN-2735-KH-UBND-2018",
+            "DN-06",
+            {"types": ("SHELTER",), "min": 10, "count_bound": "lower"},
+        ),
+        (
+            "DN-2735-KH-UBND-2018",
+            "DN-08",
+            {
+                "types": ("DRUG_COMMUNITY",),
+                "scope": "units",
+                "level": "district",
+                "units": ("741", "742", "735", "736", "738", "731"),
+                "min": 1,
+            },
+        ),
         ("DN-2735-KH-UBND-2018", "DN-09", {"types": ("COUNSELLING",), "min": 82}),
         ("DN-2735-KH-UBND-2018", "DN-07", {"kind": "external_indicator"}),
-        ("DL-TGXH-2016-2020", "DL-02", {"kind": "capacity_bounds", "types": ("MENTAL",),
-                                         "min": 300, "max": 500}),
-        ("DL-TGXH-2016-2020", "DL-04", {"kind": "capacity_bounds", "types": ("GENERAL",),
-                                         "min": 300, "max": 500}),
+        (
+            "DL-TGXH-2016-2020",
+            "DL-02",
+            {"kind": "capacity_bounds", "types": ("MENTAL",), "min": 300, "max": 500},
+        ),
+        (
+            "DL-TGXH-2016-2020",
+            "DL-04",
+            {"kind": "capacity_bounds", "types": ("GENERAL",), "min": 300, "max": 500},
+        ),
         ("DL-TGXH-2016-2020", "DL-05", {"types": ("SOCIAL_WORK",), "min": 1}),
         ("DL-TGXH-2016-2020", "DL-06", {"types": ("VICTIM_SUPPORT",), "min": 2}),
-        ("DL-TGXH-2016-2020", "DL-07",
-         {"types": ("SHELTER",), "min": 70, "count_bound": "upper"}),
+        ("DL-TGXH-2016-2020", "DL-07", {"types": ("SHELTER",), "min": 70, "count_bound": "upper"}),
         ("DL-TGXH-2016-2020", "DL-08", {"kind": "external_indicator"}),
-        ("ND-103-2017", "D103-LICENCE",
-         {"kind": "licensing_required", "residents_threshold": 10}),
+        ("ND-103-2017", "D103-LICENCE", {"kind": "licensing_required", "residents_threshold": 10}),
         ("ND-103-2017", "D103-RESIDENTS", {"kind": "residents_within_capacity"}),
         ("QD-966-TTg-2023", "966-TOTAL", {"min": 725}),
         ("QD-966-TTg-2023", "966-ELDERLY", {"types": ("ELDERLY",), "min": 90}),
         ("QD-966-TTg-2023", "966-MENTAL", {"types": ("MENTAL",), "min": 94}),
-        ("QD-966-TTg-2023", "966-DRUG", {"types": ("DRUG_PUBLIC", "DRUG_VOLUNTARY"),
-                                          "min": 130}),
+        ("QD-966-TTg-2023", "966-DRUG", {"types": ("DRUG_PUBLIC", "DRUG_VOLUNTARY"), "min": 130}),
         ("QD-966-TTg-2023", "966-CHILDREN", {"types": ("CHILDREN",), "min": 130}),
         ("QD-966-TTg-2023", "966-DISABILITY", {"types": ("DISABILITY",), "min": 117}),
-        ("QD-966-TTg-2023", "966-GENERAL-SW", {"types": ("GENERAL", "SOCIAL_WORK"),
-                                                "min": 164}),
+        ("QD-966-TTg-2023", "966-GENERAL-SW", {"types": ("GENERAL", "SOCIAL_WORK"), "min": 164}),
         ("QD-966-TTg-2023", "966-REGION-NMM", {"min": 129, "units": None}),
         ("QD-966-TTg-2023", "966-REGION-RRD", {"min": 151, "units": None}),
         ("QD-19-2025-TTg", "ADMIN-CODES", {"subject": "facilities"}),
@@ -104,8 +120,14 @@ def test_confirmed_targets_are_encoded(
 
 def test_966_type_minimums_add_up_to_the_total(plans: dict[str, Plan]) -> None:
     plan = plans["QD-966-TTg-2023"]
-    parts = ["966-ELDERLY", "966-MENTAL", "966-DRUG", "966-CHILDREN", "966-DISABILITY",
-             "966-GENERAL-SW"]
+    parts = [
+        "966-ELDERLY",
+        "966-MENTAL",
+        "966-DRUG",
+        "966-CHILDREN",
+        "966-DISABILITY",
+        "966-GENERAL-SW",
+    ]
     assert sum(plan.rule(code).params["min"] for code in parts) == 725
     types = {t for code in parts for t in plan.rule(code).params["types"]}
     assert types == set(plan.rule("966-TOTAL").params["types"])
@@ -125,7 +147,8 @@ def _norm(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in PLAN_FILES if "source_file" in p.read_text(encoding="utf-8")],
+    "path",
+    [p for p in PLAN_FILES if "source_file" in p.read_text(encoding="utf-8")],
     ids=lambda p: p.name,
 )
 def test_quotes_appear_verbatim_on_the_cited_lines(path: Path) -> None:
@@ -152,14 +175,24 @@ def test_quotes_appear_verbatim_on_the_cited_lines(path: Path) -> None:
 
 def _plan(**overrides: Any) -> dict[str, Any]:
     rule = {
-        "code": "R1", "kind": "min_count", "title_vi": "t", "title_en": "t",
-        "severity": "error", "target_year": 2020, "source": {"document": "doc"},
+        "code": "R1",
+        "kind": "min_count",
+        "title_vi": "t",
+        "title_en": "t",
+        "severity": "error",
+        "target_year": 2020,
+        "source": {"document": "doc"},
         "params": {"types": ["ELDERLY"], "scope": "jurisdiction", "min": 1},
     }
     rule.update(overrides.pop("rule", {}))
     data = {
-        "code": "P", "title_vi": "t", "title_en": "t", "document": "d",
-        "issuing_body_vi": "b", "issuing_body_en": "b", "period": {"start": 2018, "end": 2020},
+        "code": "P",
+        "title_vi": "t",
+        "title_en": "t",
+        "document": "d",
+        "issuing_body_vi": "b",
+        "issuing_body_en": "b",
+        "period": {"start": 2018, "end": 2020},
         "jurisdiction": {"scope": "provinces", "province_codes": ["75"], "edition": "pre2025"},
         "rules": [rule],
     }
@@ -175,26 +208,44 @@ def _params(**params: Any) -> dict[str, Any]:
     ("overrides", "message"),
     [
         ({"rule": {"kind": "max_count"}}, "unknown kind"),
-        (_params(types=["ELDERLY"], scope="jurisdiction", min=1, colour="red"),
-         "unknown parameter"),
+        (
+            _params(types=["ELDERLY"], scope="jurisdiction", min=1, colour="red"),
+            "unknown parameter",
+        ),
         (_params(types=["NURSING"], scope="jurisdiction", min=1), "unknown value 'NURSING'"),
-        (_params(types=["ELDERLY"], scope="units", level="district", units=[741], min=1),
-         "quoted string"),
+        (
+            _params(types=["ELDERLY"], scope="units", level="district", units=[741], min=1),
+            "quoted string",
+        ),
         (_params(types=["ELDERLY"], scope="jurisdiction", min=-1), "zero or more"),
         (_params(types=["ELDERLY"], scope="jurisdiction"), "needs 'min'"),
         (_params(scope="jurisdiction", min=1), "needs 'types' or 'categories'"),
         (_params(types=["ELDERLY"], scope="each_unit", min=1), "needs 'level'"),
-        (_params(types=["ELDERLY"], scope="each_unit", level="district", edition="2025",
-                 min=1), "districts do not exist"),
-        (_params(types=["ELDERLY"], scope="jurisdiction", min=1, unit_min={"75": 1}),
-         "only for scope 'units'"),
-        ({"rule": {"kind": "non_public_share",
-                   "params": {"types": ["ELDERLY"], "scope": "jurisdiction", "min_pct": 120}}},
-         "more than 100"),
-        ({"rule": {"kind": "capacity_bounds", "params": {"types": ["MENTAL"]}}},
-         "needs 'min' and/or 'max'"),
-        ({"rule": {"kind": "external_indicator", "params": {"reason_vi": "x"}}},
-         "missing parameter"),
+        (
+            _params(types=["ELDERLY"], scope="each_unit", level="district", edition="2025", min=1),
+            "districts do not exist",
+        ),
+        (
+            _params(types=["ELDERLY"], scope="jurisdiction", min=1, unit_min={"75": 1}),
+            "only for scope 'units'",
+        ),
+        (
+            {
+                "rule": {
+                    "kind": "non_public_share",
+                    "params": {"types": ["ELDERLY"], "scope": "jurisdiction", "min_pct": 120},
+                }
+            },
+            "more than 100",
+        ),
+        (
+            {"rule": {"kind": "capacity_bounds", "params": {"types": ["MENTAL"]}}},
+            "needs 'min' and/or 'max'",
+        ),
+        (
+            {"rule": {"kind": "external_indicator", "params": {"reason_vi": "x"}}},
+            "missing parameter",
+        ),
         ({"rule": {"target_year": 2025}}, "outside the plan period"),
         ({"rule": {"severity": "fatal"}}, "'fatal' is not one of"),
         ({"rule": {"source": {"section": "I"}}}, "missing 'document'"),
@@ -215,8 +266,10 @@ def test_invalid_rules_are_rejected_with_file_and_rule(
     ("overrides", "message"),
     [
         ({"period": {"start": 2021, "end": 2020}}, "starts after it ends"),
-        ({"jurisdiction": {"scope": "national", "province_codes": ["75"], "edition": "2025"}},
-         "takes no province_codes"),
+        (
+            {"jurisdiction": {"scope": "national", "province_codes": ["75"], "edition": "2025"}},
+            "takes no province_codes",
+        ),
         ({"jurisdiction": {"scope": "provinces", "edition": "2025"}}, "province_codes"),
         ({"rules": []}, "non-empty list"),
         ({"owner": "me"}, "unknown key"),
@@ -237,9 +290,12 @@ def test_duplicate_rule_codes_are_rejected() -> None:
 
 
 def test_open_ended_period_and_null_target_load() -> None:
-    plan = parse_plan(_plan(period={"start": 2017, "end": None},
-                            rule={"params": {"types": ["ELDERLY"], "scope": "jurisdiction",
-                                             "min": None}}))
+    plan = parse_plan(
+        _plan(
+            period={"start": 2017, "end": None},
+            rule={"params": {"types": ["ELDERLY"], "scope": "jurisdiction", "min": None}},
+        )
+    )
     assert plan.period_end is None
     assert plan.rules[0].params["min"] is None
     assert plan.rules[0].params["edition"] == "pre2025"

@@ -22,10 +22,12 @@ from tests.planning.test_services import (  # noqa: F401  (fixtures)
 
 
 def _run(db_session, district_points):
-    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
-             district_points["731"])
-    return services.run_check(db_session, SYSTEM, [DN_PLAN, "QD-1520-LDTBXH-2015"], as_of=None,
-                              jurisdiction="75")
+    register(
+        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
+    )
+    return services.run_check(
+        db_session, SYSTEM, [DN_PLAN, "QD-1520-LDTBXH-2015"], as_of=None, jurisdiction="75"
+    )
 
 
 def test_json_report_validates(db_session, plans, district_points):
@@ -70,10 +72,12 @@ def test_targets_template_round_trips(db_session, plans):
     rows = reports.read_targets(io.BytesIO(data))
     keys = {(r.plan_code, r.rule_code, r.key, r.unit_code) for r in rows}
     assert ("QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", "75") in keys
-    assert next(r for r in rows if r.rule_code == "1520-TOTAL" and r.unit_code == "75"
-                ).value is None
-    assert services.import_targets(db_session, rows, reason="Không đổi",
-                                   editor_province=None) == len(rows)
+    assert (
+        next(r for r in rows if r.rule_code == "1520-TOTAL" and r.unit_code == "75").value is None
+    )
+    assert services.import_targets(
+        db_session, rows, reason="Không đổi", editor_province=None
+    ) == len(rows)
 
 
 def test_unreadable_targets_file_is_rejected():
@@ -82,13 +86,16 @@ def test_unreadable_targets_file_is_rejected():
     assert exc.value.errors[0][0] == 0
 
 
-def test_xlsx_report_writes_a_formula_like_scenario_name_as_text(db_session, plans,
-                                                                   district_points):
+def test_xlsx_report_writes_a_formula_like_scenario_name_as_text(
+    db_session, plans, district_points
+):
     name = '=HYPERLINK("http://x","y")'
-    scenario = services.create_scenario(db_session, name=name, province_code="75",
-                                        target_year=2026, notes=None, actor_id=None)
-    run = services.run_check(db_session, SYSTEM, [DN_PLAN], as_of=None, jurisdiction="75",
-                             scenario=scenario)
+    scenario = services.create_scenario(
+        db_session, name=name, province_code="75", target_year=2026, notes=None, actor_id=None
+    )
+    run = services.run_check(
+        db_session, SYSTEM, [DN_PLAN], as_of=None, jurisdiction="75", scenario=scenario
+    )
     summary = load_workbook(io.BytesIO(reports.report_xlsx(run)))["Tong hop"]
     cell = next(row[1] for row in summary.iter_rows() if row[0].value == "Kịch bản")
     assert cell.data_type == "s"

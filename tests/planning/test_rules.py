@@ -30,68 +30,143 @@ BIEN_HOA = (106.82, 10.95)
 
 def fac(id_: int, type_code: str = "ELDERLY", **kw: Any) -> FacilityFact:
     values: dict[str, Any] = {
-        "id": id_, "code": f"F{id_}", "name": f"Facility {id_}", "type_code": type_code,
-        "ownership": "public", "status": "operating", "province_code": "75",
-        "district_code": "731", "lon": BIEN_HOA[0], "lat": BIEN_HOA[1],
+        "id": id_,
+        "code": f"F{id_}",
+        "name": f"Facility {id_}",
+        "type_code": type_code,
+        "ownership": "public",
+        "status": "operating",
+        "province_code": "75",
+        "district_code": "731",
+        "lon": BIEN_HOA[0],
+        "lat": BIEN_HOA[1],
     }
     values.update(kw)
     return FacilityFact(**values)
 
 
-def _offset(km: float, azimuth: float = 90.0, origin: tuple[float, float] = BIEN_HOA
-            ) -> tuple[float, float]:
+def _offset(
+    km: float, azimuth: float = 90.0, origin: tuple[float, float] = BIEN_HOA
+) -> tuple[float, float]:
     lon, lat, _ = GEOD.fwd(origin[0], origin[1], azimuth, km * 1000.0)
     return float(lon), float(lat)
 
 
-DISTRICTS = {"731": "Biên Hòa", "732": "Long Khánh", "735": "Vĩnh Cửu", "736": "Định Quán",
-             "738": "Thống Nhất", "741": "Xuân Lộc", "742": "Nhơn Trạch"}
+DISTRICTS = {
+    "731": "Biên Hòa",
+    "732": "Long Khánh",
+    "735": "Vĩnh Cửu",
+    "736": "Định Quán",
+    "738": "Thống Nhất",
+    "741": "Xuân Lộc",
+    "742": "Nhơn Trạch",
+}
 UNITS: list[UnitFact] = [
-    UnitFact("75", "province", "Đồng Nai", None, "pre2025", population=3_097_107,
-             valid_to=date(2025, 6, 30)),
-    UnitFact("66", "province", "Đắk Lắk", None, "pre2025", population=1_869_322,
-             valid_to=date(2025, 6, 30)),
+    UnitFact(
+        "75",
+        "province",
+        "Đồng Nai",
+        None,
+        "pre2025",
+        population=3_097_107,
+        valid_to=date(2025, 6, 30),
+    ),
+    UnitFact(
+        "66",
+        "province",
+        "Đắk Lắk",
+        None,
+        "pre2025",
+        population=1_869_322,
+        valid_to=date(2025, 6, 30),
+    ),
     UnitFact("70", "province", "Bình Phước", None, "pre2025", valid_to=date(2025, 6, 30)),
     UnitFact("689", "district", "Đồng Xoài", "70", "pre2025", valid_to=date(2025, 6, 30)),
     UnitFact("75", "province", "Đồng Nai", None, "2025", valid_from=date(2025, 7, 1)),
     UnitFact("66", "province", "Đắk Lắk", None, "2025", valid_from=date(2025, 7, 1)),
-    *[UnitFact(code, "district", name, "75", "pre2025", valid_to=date(2025, 6, 30))
-      for code, name in DISTRICTS.items()],
+    *[
+        UnitFact(code, "district", name, "75", "pre2025", valid_to=date(2025, 6, 30))
+        for code, name in DISTRICTS.items()
+    ],
     # Three current communes of Đồng Nai, 0, 20 and 40 km east of Biên Hòa.
-    *[UnitFact(f"2600{i}", "commune", f"Xã {i}", "75", "2025", population=pop,
-               rep_lon=_offset(20.0 * i)[0], rep_lat=_offset(20.0 * i)[1],
-               valid_from=date(2025, 7, 1))
-      for i, pop in enumerate((50_000, 30_000, 20_000))],
+    *[
+        UnitFact(
+            f"2600{i}",
+            "commune",
+            f"Xã {i}",
+            "75",
+            "2025",
+            population=pop,
+            rep_lon=_offset(20.0 * i)[0],
+            rep_lat=_offset(20.0 * i)[1],
+            valid_from=date(2025, 7, 1),
+        )
+        for i, pop in enumerate((50_000, 30_000, 20_000))
+    ],
 ]
 
 
-def make_plan(*rules: dict[str, Any], national: bool = False, edition: str = "pre2025",
-              period: tuple[int, int] = (2016, 2030)) -> Plan:
+def make_plan(
+    *rules: dict[str, Any],
+    national: bool = False,
+    edition: str = "pre2025",
+    period: tuple[int, int] = (2016, 2030),
+) -> Plan:
     jurisdiction: dict[str, Any] = (
-        {"scope": "national", "edition": edition} if national
+        {"scope": "national", "edition": edition}
+        if national
         else {"scope": "provinces", "province_codes": ["75"], "edition": edition}
     )
-    return parse_plan({
-        "code": "TEST", "title_vi": "t", "title_en": "t", "document": "d",
-        "issuing_body_vi": "b", "issuing_body_en": "b", "issued_on": date(2018, 3, 22),
-        "period": {"start": period[0], "end": period[1]}, "jurisdiction": jurisdiction,
-        "rules": list(rules),
-    }, "test.yaml")
+    return parse_plan(
+        {
+            "code": "TEST",
+            "title_vi": "t",
+            "title_en": "t",
+            "document": "d",
+            "issuing_body_vi": "b",
+            "issuing_body_en": "b",
+            "issued_on": date(2018, 3, 22),
+            "period": {"start": period[0], "end": period[1]},
+            "jurisdiction": jurisdiction,
+            "rules": list(rules),
+        },
+        "test.yaml",
+    )
 
 
-def rule(kind: str, code: str = "R", target_year: int | None = 2020, **params: Any
-         ) -> dict[str, Any]:
-    return {"code": code, "kind": kind, "title_vi": "t", "title_en": "t", "severity": "error",
-            "target_year": target_year, "source": {"document": "doc"}, "params": params}
+def rule(
+    kind: str, code: str = "R", target_year: int | None = 2020, **params: Any
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "kind": kind,
+        "title_vi": "t",
+        "title_en": "t",
+        "severity": "error",
+        "target_year": target_year,
+        "source": {"document": "doc"},
+        "params": params,
+    }
 
 
-def check(rule_dict: dict[str, Any], facilities: list[FacilityFact], *,
-          as_of: date = AS_OF, provinces: frozenset[str] | None = frozenset({"75"}),
-          units: list[UnitFact] | None = None, province_code_map: dict[str, str] | None = None,
-          **plan_kw: Any) -> RuleResult:
+def check(
+    rule_dict: dict[str, Any],
+    facilities: list[FacilityFact],
+    *,
+    as_of: date = AS_OF,
+    provinces: frozenset[str] | None = frozenset({"75"}),
+    units: list[UnitFact] | None = None,
+    province_code_map: dict[str, str] | None = None,
+    **plan_kw: Any,
+) -> RuleResult:
     plan = make_plan(rule_dict, **plan_kw)
-    ctx = CheckContext(as_of, facilities, UNITS if units is None else units, provinces,
-                       province_code_map=province_code_map or {})
+    ctx = CheckContext(
+        as_of,
+        facilities,
+        UNITS if units is None else units,
+        provinces,
+        province_code_map=province_code_map or {},
+    )
     return evaluate_rule(plan, plan.rules[0], ctx)
 
 
@@ -134,8 +209,12 @@ def test_effective_status_reads_the_dates(
         ({}, [fac(1), fac(2)], Status.PASS, 2),
         ({}, [fac(1)], Status.FAIL, 1),
         ({}, [fac(1), fac(2, status="planned")], Status.FAIL, 1),
-        ({"statuses": ["planned", "operating"]}, [fac(1), fac(2, status="planned")],
-         Status.PASS, 2),
+        (
+            {"statuses": ["planned", "operating"]},
+            [fac(1), fac(2, status="planned")],
+            Status.PASS,
+            2,
+        ),
         ({}, [fac(1), fac(2, opened_on=date(2022, 1, 1))], Status.FAIL, 1),
         ({}, [fac(1), fac(2, status="closed", closed_on=date(2021, 5, 1))], Status.PASS, 2),
         ({}, [fac(1), fac(2, type_code="CHILDREN")], Status.FAIL, 1),
@@ -146,12 +225,23 @@ def test_effective_status_reads_the_dates(
         ({"count_bound": "lower"}, [fac(1), fac(2)], Status.PASS, 2),
         ({"count_bound": "upper"}, [fac(1)], Status.FAIL, 1),
         ({"count_bound": "upper"}, [fac(1), fac(2)], Status.NOT_EVALUABLE, 2),
-        ({"opened_from": date(2018, 3, 22), "statuses": ["under_construction", "operating"]},
-         [fac(1, opened_on=date(2010, 1, 1)), fac(2), fac(3, opened_on=date(2019, 1, 1)),
-          fac(4, status="under_construction")], Status.PASS, 2),
-        ({"types": None, "categories": ["elderly care"]},
-         [fac(1, category="elderly care"), fac(2, type_code="X", category="elderly care")],
-         Status.PASS, 2),
+        (
+            {"opened_from": date(2018, 3, 22), "statuses": ["under_construction", "operating"]},
+            [
+                fac(1, opened_on=date(2010, 1, 1)),
+                fac(2),
+                fac(3, opened_on=date(2019, 1, 1)),
+                fac(4, status="under_construction"),
+            ],
+            Status.PASS,
+            2,
+        ),
+        (
+            {"types": None, "categories": ["elderly care"]},
+            [fac(1, category="elderly care"), fac(2, type_code="X", category="elderly care")],
+            Status.PASS,
+            2,
+        ),
     ],
 )
 def test_min_count_in_the_jurisdiction(
@@ -195,11 +285,21 @@ NAMED = ["741", "742", "735", "736", "738", "731"]
         (["731", "731", "732"], Status.FAIL, ["741", "742", "735", "736", "738"]),
     ],
 )
-def test_min_count_in_named_districts(districts: list[str], status: Status,
-                                      failing: list[str]) -> None:
+def test_min_count_in_named_districts(
+    districts: list[str], status: Status, failing: list[str]
+) -> None:
     facilities = [fac(i, "DRUG_COMMUNITY", district_code=d) for i, d in enumerate(districts)]
-    result = check(rule("min_count", types=["DRUG_COMMUNITY"], scope="units", level="district",
-                        units=NAMED, min=1), facilities)
+    result = check(
+        rule(
+            "min_count",
+            types=["DRUG_COMMUNITY"],
+            scope="units",
+            level="district",
+            units=NAMED,
+            min=1,
+        ),
+        facilities,
+    )
     assert result.status == status
     assert [u["code"] for u in result.evidence["failing_units"]] == failing
     assert result.evidence["n_units"] == 6
@@ -215,10 +315,11 @@ def test_min_count_in_named_districts(districts: list[str], status: Status,
         ({"731": 2, "732": None}, Status.FAIL),
     ],
 )
-def test_per_unit_targets_and_empty_ones(unit_min: dict[str, int | None], status: Status
-                                         ) -> None:
-    result = check(rule("min_count", types=["ELDERLY"], scope="units", level="district",
-                        unit_min=unit_min), [fac(1)])
+def test_per_unit_targets_and_empty_ones(unit_min: dict[str, int | None], status: Status) -> None:
+    result = check(
+        rule("min_count", types=["ELDERLY"], scope="units", level="district", unit_min=unit_min),
+        [fac(1)],
+    )
     assert result.status == status
     assert result.status != Status.PASS or all(v is not None for v in unit_min.values())
 
@@ -227,8 +328,12 @@ def test_per_unit_targets_and_empty_ones(unit_min: dict[str, int | None], status
     ("share", "status"), [(None, Status.FAIL), (25, Status.PASS), (40, Status.FAIL)]
 )
 def test_each_unit_with_a_share_of_units(share: int | None, status: Status) -> None:
-    params: dict[str, Any] = {"types": ["ELDERLY"], "scope": "each_unit", "level": "district",
-                              "min": 1}
+    params: dict[str, Any] = {
+        "types": ["ELDERLY"],
+        "scope": "each_unit",
+        "level": "district",
+        "min": 1,
+    }
     if share is not None:
         params["min_share_of_units_pct"] = share
     facilities = [fac(1, district_code="731"), fac(2, district_code="732")]
@@ -239,15 +344,19 @@ def test_each_unit_with_a_share_of_units(share: int | None, status: Status) -> N
 
 
 def test_unit_group_sums_named_provinces_and_empty_group_is_not_set() -> None:
-    base: dict[str, Any] = {"types": ["ELDERLY"], "scope": "unit_group", "level": "province",
-                            "min": 2}
+    base: dict[str, Any] = {
+        "types": ["ELDERLY"],
+        "scope": "unit_group",
+        "level": "province",
+        "min": 2,
+    }
     facilities = [fac(1), fac(2, province_code="66", district_code=None)]
-    grouped = check(rule("min_count", units=["75", "66"], **base), facilities, provinces=None,
-                    national=True)
+    grouped = check(
+        rule("min_count", units=["75", "66"], **base), facilities, provinces=None, national=True
+    )
     assert grouped.status == Status.PASS
     assert grouped.evidence["actual"] == 2
-    empty = check(rule("min_count", units=None, **base), facilities, provinces=None,
-                  national=True)
+    empty = check(rule("min_count", units=None, **base), facilities, provinces=None, national=True)
     assert empty.status == Status.NOT_SET
     assert "not been entered" in empty.message_en
 
@@ -262,9 +371,9 @@ def test_unit_group_sums_named_provinces_and_empty_group_is_not_set() -> None:
         (False, frozenset({"66"}), Status.NOT_EVALUABLE),
     ],
 )
-def test_totals_need_the_whole_jurisdiction(national_plan: bool,
-                                            provinces: frozenset[str] | None,
-                                            status: Status) -> None:
+def test_totals_need_the_whole_jurisdiction(
+    national_plan: bool, provinces: frozenset[str] | None, status: Status
+) -> None:
     result = check(count_rule(min=1), [fac(1)], provinces=provinces, national=national_plan)
     assert result.status == status
 
@@ -296,11 +405,14 @@ def test_2025_plan_counts_by_current_province() -> None:
         (["public"], None, Status.NOT_SET, 0),
     ],
 )
-def test_non_public_share(ownerships: list[str], target: int | None, status: Status,
-                          actual: float | None) -> None:
+def test_non_public_share(
+    ownerships: list[str], target: int | None, status: Status, actual: float | None
+) -> None:
     facilities = [fac(i, ownership=o) for i, o in enumerate(ownerships)]
-    result = check(rule("non_public_share", types=["ELDERLY"], scope="jurisdiction",
-                        min_pct=target), facilities)
+    result = check(
+        rule("non_public_share", types=["ELDERLY"], scope="jurisdiction", min_pct=target),
+        facilities,
+    )
     assert result.status == status
     assert result.evidence["actual"] == actual
 
@@ -315,11 +427,11 @@ def test_non_public_share(ownerships: list[str], target: int | None, status: Sta
         ([100], None, Status.NOT_SET),
     ],
 )
-def test_total_capacity(capacities: list[int | None], target: int | None,
-                        status: Status) -> None:
+def test_total_capacity(capacities: list[int | None], target: int | None, status: Status) -> None:
     facilities = [fac(i, design_capacity=c) for i, c in enumerate(capacities)]
-    result = check(rule("total_capacity", types=["ELDERLY"], scope="jurisdiction", min=target),
-                   facilities)
+    result = check(
+        rule("total_capacity", types=["ELDERLY"], scope="jurisdiction", min=target), facilities
+    )
     assert result.status == status
 
 
@@ -331,12 +443,23 @@ def test_total_capacity(capacities: list[int | None], target: int | None,
         (None, 60, Status.NOT_EVALUABLE, None),
     ],
 )
-def test_capacity_per_population_by_district(population: int | None, capacity: int,
-                                             status: Status, actual: float | None) -> None:
+def test_capacity_per_population_by_district(
+    population: int | None, capacity: int, status: Status, actual: float | None
+) -> None:
     units = [replace(u, population=population) if u.code == "731" else u for u in UNITS]
-    result = check(rule("capacity_per_population", types=["ELDERLY"], scope="units",
-                        level="district", units=["731"], per=10_000, min=5),
-                   [fac(1, design_capacity=capacity)], units=units)
+    result = check(
+        rule(
+            "capacity_per_population",
+            types=["ELDERLY"],
+            scope="units",
+            level="district",
+            units=["731"],
+            per=10_000,
+            min=5,
+        ),
+        [fac(1, design_capacity=capacity)],
+        units=units,
+    )
     assert result.status == status
     assert result.evidence["per_unit"][0]["actual"] == actual
 
@@ -361,20 +484,29 @@ def test_capacity_bounds(capacities: list[int | None], status: Status) -> None:
 
 
 def test_capacity_bounds_without_values_is_not_set() -> None:
-    result = check(rule("capacity_bounds", types=["MENTAL"], min=None, max=None),
-                   [fac(1, "MENTAL", design_capacity=10)])
+    result = check(
+        rule("capacity_bounds", types=["MENTAL"], min=None, max=None),
+        [fac(1, "MENTAL", design_capacity=10)],
+    )
     assert result.status == Status.NOT_SET
 
 
 @pytest.mark.parametrize(
     ("residents", "capacity", "status"),
-    [(50, 50, Status.PASS), (51, 50, Status.FAIL), (None, 50, Status.NOT_EVALUABLE),
-     (10, None, Status.NOT_EVALUABLE)],
+    [
+        (50, 50, Status.PASS),
+        (51, 50, Status.FAIL),
+        (None, 50, Status.NOT_EVALUABLE),
+        (10, None, Status.NOT_EVALUABLE),
+    ],
 )
-def test_residents_within_capacity(residents: int | None, capacity: int | None,
-                                   status: Status) -> None:
-    result = check(rule("residents_within_capacity", target_year=None),
-                   [fac(1, residents=residents, design_capacity=capacity)])
+def test_residents_within_capacity(
+    residents: int | None, capacity: int | None, status: Status
+) -> None:
+    result = check(
+        rule("residents_within_capacity", target_year=None),
+        [fac(1, residents=residents, design_capacity=capacity)],
+    )
     assert result.status == status
     if status == Status.FAIL:
         assert result.evidence["failing_facilities"][0]["excess"] == 1
@@ -383,26 +515,44 @@ def test_residents_within_capacity(residents: int | None, capacity: int | None,
 @pytest.mark.parametrize(
     ("facility", "status", "missing"),
     [
-        (fac(1, ownership="non_public", residents=12, has_registration=True,
-             has_licence=True), Status.PASS, None),
-        (fac(1, ownership="non_public", residents=12, has_registration=True,
-             has_licence=False), Status.FAIL, ["licence"]),
-        (fac(1, ownership="non_public", residents=10, has_registration=False,
-             has_licence=False), Status.FAIL, ["registration", "licence"]),
-        (fac(1, ownership="non_public", residents=9, has_registration=False,
-             has_licence=False), Status.PASS, None),
+        (
+            fac(1, ownership="non_public", residents=12, has_registration=True, has_licence=True),
+            Status.PASS,
+            None,
+        ),
+        (
+            fac(1, ownership="non_public", residents=12, has_registration=True, has_licence=False),
+            Status.FAIL,
+            ["licence"],
+        ),
+        (
+            fac(1, ownership="non_public", residents=10, has_registration=False, has_licence=False),
+            Status.FAIL,
+            ["registration", "licence"],
+        ),
+        (
+            fac(1, ownership="non_public", residents=9, has_registration=False, has_licence=False),
+            Status.PASS,
+            None,
+        ),
         (fac(1, ownership="public", residents=50, has_licence=False), Status.PASS, None),
-        (fac(1, ownership="non_public", residents=20, has_registration=True,
-             has_licence=None), Status.NOT_EVALUABLE, None),
+        (
+            fac(1, ownership="non_public", residents=20, has_registration=True, has_licence=None),
+            Status.NOT_EVALUABLE,
+            None,
+        ),
         (fac(1, ownership="non_public", residents=None), Status.NOT_EVALUABLE, None),
-        (fac(1, ownership="non_public", residents=30, status="closed", has_licence=False),
-         Status.PASS, None),
+        (
+            fac(1, ownership="non_public", residents=30, status="closed", has_licence=False),
+            Status.PASS,
+            None,
+        ),
     ],
 )
-def test_licensing_required_for_ten_or_more_residents(facility: FacilityFact, status: Status,
-                                                      missing: list[str] | None) -> None:
-    result = check(rule("licensing_required", target_year=None, residents_threshold=10),
-                   [facility])
+def test_licensing_required_for_ten_or_more_residents(
+    facility: FacilityFact, status: Status, missing: list[str] | None
+) -> None:
+    result = check(rule("licensing_required", target_year=None, residents_threshold=10), [facility])
     assert result.status == status
     if missing is not None:
         assert result.evidence["failing_facilities"][0]["missing"] == missing
@@ -421,12 +571,24 @@ def test_licensing_required_for_ten_or_more_residents(facility: FacilityFact, st
         ([0.0], None, Status.NOT_SET, []),
     ],
 )
-def test_coverage_each_commune(offsets_km: list[float], distance: float | None,
-                               status: Status, failing: list[str]) -> None:
-    facilities = [fac(i, "SOCIAL_WORK", lon=_offset(km)[0], lat=_offset(km)[1])
-                  for i, km in enumerate(offsets_km)]
-    result = check(rule("coverage", types=["SOCIAL_WORK"], level="commune", edition="2025",
-                        distance_km=distance, mode="each_unit"), facilities)
+def test_coverage_each_commune(
+    offsets_km: list[float], distance: float | None, status: Status, failing: list[str]
+) -> None:
+    facilities = [
+        fac(i, "SOCIAL_WORK", lon=_offset(km)[0], lat=_offset(km)[1])
+        for i, km in enumerate(offsets_km)
+    ]
+    result = check(
+        rule(
+            "coverage",
+            types=["SOCIAL_WORK"],
+            level="commune",
+            edition="2025",
+            distance_km=distance,
+            mode="each_unit",
+        ),
+        facilities,
+    )
     assert result.status == status
     assert [u["code"] for u in result.evidence.get("failing_units", [])] == failing
 
@@ -437,9 +599,18 @@ def test_coverage_each_commune(offsets_km: list[float], distance: float | None,
 def test_coverage_population_share(target: int, status: Status, actual: float) -> None:
     # Communes at 0, 20, 40 km hold 50k, 30k, 20k people; a facility at 0 km with D = 25 km
     # covers 80k of 100k.
-    result = check(rule("coverage", types=["SOCIAL_WORK"], level="commune", edition="2025",
-                        distance_km=25, mode="population_share", min_pct=target),
-                   [fac(1, "SOCIAL_WORK")])
+    result = check(
+        rule(
+            "coverage",
+            types=["SOCIAL_WORK"],
+            level="commune",
+            edition="2025",
+            distance_km=25,
+            mode="population_share",
+            min_pct=target,
+        ),
+        [fac(1, "SOCIAL_WORK")],
+    )
     assert result.status == status
     assert result.evidence["actual"] == actual
     assert result.evidence["basis"] == "population"
@@ -447,9 +618,19 @@ def test_coverage_population_share(target: int, status: Status, actual: float) -
 
 def test_coverage_share_without_population_counts_units_and_is_not_evaluable() -> None:
     units = [replace(u, population=None) if u.level == "commune" else u for u in UNITS]
-    result = check(rule("coverage", types=["SOCIAL_WORK"], level="commune", edition="2025",
-                        distance_km=25, mode="population_share", min_pct=50),
-                   [fac(1, "SOCIAL_WORK")], units=units)
+    result = check(
+        rule(
+            "coverage",
+            types=["SOCIAL_WORK"],
+            level="commune",
+            edition="2025",
+            distance_km=25,
+            mode="population_share",
+            min_pct=50,
+        ),
+        [fac(1, "SOCIAL_WORK")],
+        units=units,
+    )
     assert result.status == Status.NOT_EVALUABLE
     assert result.evidence["basis"] == "units"
     assert "2 of 3 units" in result.message_en
@@ -457,12 +638,16 @@ def test_coverage_share_without_population_counts_units_and_is_not_evaluable() -
 
 @pytest.mark.parametrize(
     ("offsets_km", "status", "pairs"),
-    [([0.0, 3.0], Status.PASS, 0), ([0.0, 1.5, 10.0], Status.FAIL, 1),
-     ([0.0, 1.0, 2.0], Status.FAIL, 3)],
+    [
+        ([0.0, 3.0], Status.PASS, 0),
+        ([0.0, 1.5, 10.0], Status.FAIL, 1),
+        ([0.0, 1.0, 2.0], Status.FAIL, 3),
+    ],
 )
 def test_spacing(offsets_km: list[float], status: Status, pairs: int) -> None:
-    facilities = [fac(i, "SHELTER", lon=_offset(km)[0], lat=_offset(km)[1])
-                  for i, km in enumerate(offsets_km)]
+    facilities = [
+        fac(i, "SHELTER", lon=_offset(km)[0], lat=_offset(km)[1]) for i, km in enumerate(offsets_km)
+    ]
     result = check(rule("spacing", types=["SHELTER"], min_distance_km=2.5), facilities)
     assert result.status == status
     assert len(result.evidence["pairs"]) == pairs
@@ -481,16 +666,22 @@ def test_spacing(offsets_km: list[float], status: Status, pairs: int) -> None:
         (date(2026, 1, 1), fac(1, commune_code="26001"), Status.PASS),
         (date(2026, 1, 1), fac(1, commune_code="99999"), Status.FAIL),
         (date(2026, 1, 1), fac(1, commune_code=None), Status.FAIL),
-        (date(2026, 1, 1), fac(1, province_code="66", commune_code="24121"),
-         Status.NOT_EVALUABLE),
+        (date(2026, 1, 1), fac(1, province_code="66", commune_code="24121"), Status.NOT_EVALUABLE),
         (date(2026, 1, 1), fac(1, province_code="54", commune_code="22060"), Status.FAIL),
     ],
 )
-def test_facility_codes_exist_on_the_check_date(as_of: date, facility: FacilityFact,
-                                                status: Status) -> None:
-    result = check(rule("valid_admin_codes", target_year=None, subject="facilities"),
-                   [facility], as_of=as_of, provinces=None, national=True, edition="2025",
-                   period=(2017, 2030))
+def test_facility_codes_exist_on_the_check_date(
+    as_of: date, facility: FacilityFact, status: Status
+) -> None:
+    result = check(
+        rule("valid_admin_codes", target_year=None, subject="facilities"),
+        [facility],
+        as_of=as_of,
+        provinces=None,
+        national=True,
+        edition="2025",
+        period=(2017, 2030),
+    )
     assert result.status == status
 
 
@@ -499,8 +690,15 @@ def test_facility_codes_exist_on_the_check_date(as_of: date, facility: FacilityF
 )
 def test_plan_unit_codes_exist_at_the_plan_date(units: list[str], status: Status) -> None:
     plan = make_plan(
-        rule("min_count", code="A", types=["ELDERLY"], scope="units", level="district",
-             units=units, min=1),
+        rule(
+            "min_count",
+            code="A",
+            types=["ELDERLY"],
+            scope="units",
+            level="district",
+            units=units,
+            min=1,
+        ),
         rule("valid_admin_codes", code="B", target_year=None, subject="plan_units"),
     )
     result = evaluate_rule(plan, plan.rule("B"), CheckContext(AS_OF, [], UNITS))
@@ -509,8 +707,10 @@ def test_plan_unit_codes_exist_at_the_plan_date(units: list[str], status: Status
 
 
 def test_external_indicator_is_never_evaluable() -> None:
-    result = check(rule("external_indicator", reason_vi="Không phải cơ sở.",
-                        reason_en="Not a facility."), [fac(1)])
+    result = check(
+        rule("external_indicator", reason_vi="Không phải cơ sở.", reason_en="Not a facility."),
+        [fac(1)],
+    )
     assert result.status == Status.NOT_EVALUABLE
     assert (result.message_vi, result.message_en) == ("Không phải cơ sở.", "Not a facility.")
 
@@ -542,18 +742,31 @@ def test_dong_nai_network_that_meets_the_plan(shipped: dict[str, Plan]) -> None:
         *[fac(400 + i, "COUNSELLING") for i in range(82)],
         fac(500, "DRUG_PUBLIC", opened_on=date(2019, 9, 1)),
     ]
-    report = evaluate(shipped["DN-2735-KH-UBND-2018"],
-                      CheckContext(AS_OF, facilities, UNITS, frozenset({"75"})))
+    report = evaluate(
+        shipped["DN-2735-KH-UBND-2018"], CheckContext(AS_OF, facilities, UNITS, frozenset({"75"}))
+    )
     assert report.counts[Status.FAIL] == 0
     assert {r.rule_code for r in report.by_status(Status.PASS)} == {
-        "DN-01", "DN-02", "DN-04", "DN-05", "DN-06", "DN-08", "DN-09", "DN-10", "DN-13"}
+        "DN-01",
+        "DN-02",
+        "DN-04",
+        "DN-05",
+        "DN-06",
+        "DN-08",
+        "DN-09",
+        "DN-10",
+        "DN-13",
+    }
 
 
 def test_1520_is_not_set_and_never_passes(shipped: dict[str, Plan]) -> None:
-    facilities = [fac(i, t, design_capacity=100) for i, t in enumerate(
-        ["ELDERLY", "CHILDREN", "DISABILITY", "MENTAL", "GENERAL", "SOCIAL_WORK"] * 5)]
-    report = evaluate(shipped["QD-1520-LDTBXH-2015"],
-                      CheckContext(AS_OF, facilities, UNITS, None))
+    facilities = [
+        fac(i, t, design_capacity=100)
+        for i, t in enumerate(
+            ["ELDERLY", "CHILDREN", "DISABILITY", "MENTAL", "GENERAL", "SOCIAL_WORK"] * 5
+        )
+    ]
+    report = evaluate(shipped["QD-1520-LDTBXH-2015"], CheckContext(AS_OF, facilities, UNITS, None))
     assert report.counts[Status.NOT_SET] == len(report.results)
     assert report.counts[Status.PASS] == 0
     assert all(r.message_vi and r.message_en for r in report.results)
@@ -566,8 +779,9 @@ def test_dak_lak_centres_and_shelters(shipped: dict[str, Plan]) -> None:
         fac(2, "GENERAL", design_capacity=250, **kw),
         *[fac(10 + i, "SHELTER", **kw) for i in range(70)],
     ]
-    report = evaluate(shipped["DL-TGXH-2016-2020"],
-                      CheckContext(AS_OF, facilities, UNITS, frozenset({"66"})))
+    report = evaluate(
+        shipped["DL-TGXH-2016-2020"], CheckContext(AS_OF, facilities, UNITS, frozenset({"66"}))
+    )
     assert report.result("DL-01").status == Status.PASS
     assert report.result("DL-02").status == Status.PASS
     assert report.result("DL-04").status == Status.FAIL
@@ -580,8 +794,9 @@ def test_every_plan_kind_has_one_registered_evaluator() -> None:
     assert set(rules.KINDS) == set(KIND_PARAMS)
 
 
-@pytest.mark.parametrize("module", sorted(Path(rules.__file__).parent.glob("*.py")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "module", sorted(Path(rules.__file__).parent.glob("*.py")), ids=lambda p: p.name
+)
 def test_rule_package_imports_neither_flask_nor_the_database(module: Path) -> None:
     imported: set[str] = set()
     for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):

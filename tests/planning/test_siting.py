@@ -26,8 +26,7 @@ def _east(km: float) -> tuple[float, float]:
 
 def line_demand(populations: list[float | None]) -> list[DemandPoint]:
     """Demand points every 10 km along a line, codes d0, d1, ..."""
-    return [DemandPoint(f"d{i}", *_east(10.0 * i), population=p)
-            for i, p in enumerate(populations)]
+    return [DemandPoint(f"d{i}", *_east(10.0 * i), population=p) for i, p in enumerate(populations)]
 
 
 def candidate(cid: str, km: float) -> CandidateSite:
@@ -35,8 +34,12 @@ def candidate(cid: str, km: float) -> CandidateSite:
 
 
 POPS: list[float | None] = [100, 100, 100, 500, 500, 50, 50, 50, 900]
-CANDIDATES = [candidate("a", 10.0), candidate("b", 35.0), candidate("c", 60.0),
-              candidate("z", 80.0)]
+CANDIDATES = [
+    candidate("a", 10.0),
+    candidate("b", 35.0),
+    candidate("c", 60.0),
+    candidate("z", 80.0),
+]
 
 
 @pytest.mark.parametrize(
@@ -73,8 +76,7 @@ def test_mclp_reports_each_site_and_unreachable_demand() -> None:
 
 
 def test_units_basis_when_population_unknown() -> None:
-    result = suggest_sites_mclp(line_demand([1, None, 1, 1, 1, 1, 1, 1, 1]), [],
-                                CANDIDATES, 1, 6.0)
+    result = suggest_sites_mclp(line_demand([1, None, 1, 1, 1, 1, 1, 1, 1]), [], CANDIDATES, 1, 6.0)
     assert result.basis == "units"
     assert result.gain == pytest.approx(2.0)
 
@@ -82,12 +84,23 @@ def test_units_basis_when_population_unknown() -> None:
 @pytest.mark.parametrize("seed", [3, 11])
 def test_mclp_matches_brute_force(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    demand = [DemandPoint(f"d{i}", float(lon), float(lat), float(w)) for i, (lon, lat, w) in
-              enumerate(zip(rng.uniform(106.5, 107.2, 40), rng.uniform(10.6, 11.3, 40),
-                            rng.integers(1, 1000, 40), strict=True))]
-    candidates = [CandidateSite(f"c{i}", float(lon), float(lat)) for i, (lon, lat) in
-                  enumerate(zip(rng.uniform(106.5, 107.2, 9), rng.uniform(10.6, 11.3, 9),
-                                strict=True))]
+    demand = [
+        DemandPoint(f"d{i}", float(lon), float(lat), float(w))
+        for i, (lon, lat, w) in enumerate(
+            zip(
+                rng.uniform(106.5, 107.2, 40),
+                rng.uniform(10.6, 11.3, 40),
+                rng.integers(1, 1000, 40),
+                strict=True,
+            )
+        )
+    ]
+    candidates = [
+        CandidateSite(f"c{i}", float(lon), float(lat))
+        for i, (lon, lat) in enumerate(
+            zip(rng.uniform(106.5, 107.2, 9), rng.uniform(10.6, 11.3, 9), strict=True)
+        )
+    ]
     existing = [SupplyPoint("e", 106.85, 10.95)]
     distance = 12.0
     result = suggest_sites_mclp(demand, existing, candidates, 3, distance)
@@ -97,11 +110,14 @@ def test_mclp_matches_brute_force(seed: int) -> None:
     dlat = [d.lat for d in demand]
     base = cov.nearest_within(dlon, dlat, [106.85], [10.95], distance).covered
     reach = np.zeros((len(candidates), len(demand)), dtype=bool)
-    pairs = cov.pairs_within([c.lon for c in candidates], [c.lat for c in candidates], dlon,
-                             dlat, distance)
+    pairs = cov.pairs_within(
+        [c.lon for c in candidates], [c.lat for c in candidates], dlon, dlat, distance
+    )
     reach[pairs.a, pairs.b] = True
-    best = max(float(weights[base | reach[list(combo)].any(axis=0)].sum())
-               for combo in combinations(range(len(candidates)), 3))
+    best = max(
+        float(weights[base | reach[list(combo)].any(axis=0)].sum())
+        for combo in combinations(range(len(candidates)), 3)
+    )
     assert result.covered_after == pytest.approx(best)
     assert result.optimal
 
@@ -131,8 +147,10 @@ def test_lscp_with_nothing_left_to_cover_solves_nothing() -> None:
     [
         (lambda: suggest_sites_mclp(line_demand(POPS), [], CANDIDATES, 0, 5.0), "k must"),
         (lambda: suggest_sites_mclp(line_demand(POPS), [], CANDIDATES, 1, 0.0), "distance_km"),
-        (lambda: suggest_sites_lscp([DemandPoint("x", None, None, 1.0)], [], CANDIDATES, 5.0),
-         "location"),
+        (
+            lambda: suggest_sites_lscp([DemandPoint("x", None, None, 1.0)], [], CANDIDATES, 5.0),
+            "location",
+        ),
     ],
 )
 def test_invalid_inputs_raise(call: object, message: str) -> None:

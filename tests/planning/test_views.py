@@ -25,8 +25,14 @@ from tests.planning.test_services import (  # noqa: F401  (fixtures)
 
 @pytest.fixture
 def scenario(db_session):
-    return services.create_scenario(db_session, name="Kịch bản Đồng Nai", province_code="75",
-                                    target_year=2026, notes=None, actor_id=None)
+    return services.create_scenario(
+        db_session,
+        name="Kịch bản Đồng Nai",
+        province_code="75",
+        target_year=2026,
+        notes=None,
+        actor_id=None,
+    )
 
 
 def login(auth, role, province="75"):
@@ -36,16 +42,25 @@ def login(auth, role, province="75"):
 
 
 def test_planner_builds_scenario_by_map_clicks_and_admin_adopts(
-        client, auth, post_form, db_session, plans, district_points):
-    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
-             district_points["731"])
+    client, auth, post_form, db_session, plans, district_points
+):
+    register(
+        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
+    )
     login(auth, Role.PLANNER)
-    response = post_form("/planning/scenarios/new", {
-        "name": "Bổ sung cơ sở cai nghiện", "province_code": "75", "target_year": "2026",
-        "notes": ""})
+    response = post_form(
+        "/planning/scenarios/new",
+        {
+            "name": "Bổ sung cơ sở cai nghiện",
+            "province_code": "75",
+            "target_year": "2026",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
-    scenario = db_session.scalars(select(Scenario).where(
-        Scenario.name == "Bổ sung cơ sở cai nghiện")).one()
+    scenario = db_session.scalars(
+        select(Scenario).where(Scenario.name == "Bổ sung cơ sở cai nghiện")
+    ).one()
     page_url = f"/planning/scenarios/{scenario.id}"
     page = client.get(page_url)
     assert b'id="scenario-map"' in page.data
@@ -53,21 +68,33 @@ def test_planner_builds_scenario_by_map_clicks_and_admin_adopts(
     for code in ("741", "742", "735", "736", "738"):
         lon, lat = district_points[code]
         # What the map click posts: the item form prefilled with lon/lat.
-        response = post_form(f"/planning/scenarios/{scenario.id}/items", {
-            "action": "add", "name": f"Cơ sở cai nghiện {code}", "type_code": "DRUG_COMMUNITY",
-            "ownership": "public", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}"},
-            page_url=page_url)
+        response = post_form(
+            f"/planning/scenarios/{scenario.id}/items",
+            {
+                "action": "add",
+                "name": f"Cơ sở cai nghiện {code}",
+                "type_code": "DRUG_COMMUNITY",
+                "ownership": "public",
+                "lat": f"{lat:.6f}",
+                "lon": f"{lon:.6f}",
+            },
+            page_url=page_url,
+        )
         assert response.status_code == 302
     assert len(scenario.items) == 5
     data = client.get(f"/planning/check?plan={DN_PLAN}&scenario={scenario.id}&format=json").json
     dn08 = next(r for r in data["plans"][0]["results"] if r["rule_code"] == "DN-08")
     assert dn08["status"] == "pass"
     baseline = client.get(f"/planning/check?plan={DN_PLAN}&format=json").json
-    assert next(r for r in baseline["plans"][0]["results"]
-                if r["rule_code"] == "DN-08")["status"] == "fail"
+    assert (
+        next(r for r in baseline["plans"][0]["results"] if r["rule_code"] == "DN-08")["status"]
+        == "fail"
+    )
     # Planners may not adopt.
-    assert post_form(f"/planning/scenarios/{scenario.id}/adopt", {},
-                     page_url=page_url).status_code == 403
+    assert (
+        post_form(f"/planning/scenarios/{scenario.id}/adopt", {}, page_url=page_url).status_code
+        == 403
+    )
 
     auth.logout()
     login(auth, Role.ADMIN)
@@ -75,16 +102,19 @@ def test_planner_builds_scenario_by_map_clicks_and_admin_adopts(
     assert response.status_code == 302
     db_session.refresh(scenario)
     assert scenario.adopted
-    adopted = db_session.scalars(select(Facility).where(
-        Facility.id.in_([i.adopted_facility_id for i in scenario.items]))).all()
+    adopted = db_session.scalars(
+        select(Facility).where(Facility.id.in_([i.adopted_facility_id for i in scenario.items]))
+    ).all()
     assert len(adopted) == 5
     assert {f.status for f in adopted} == {FacilityStatus.PLANNED}
 
 
-def test_check_page_shows_results_evidence_and_links(client, auth, db_session, plans,
-                                                     district_points):
-    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
-             district_points["731"])
+def test_check_page_shows_results_evidence_and_links(
+    client, auth, db_session, plans, district_points
+):
+    register(
+        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
+    )
     login(auth, Role.VIEWER)
     page = client.get(f"/planning/check?plan={DN_PLAN}")
     assert page.status_code == 200
@@ -117,27 +147,35 @@ def test_other_province_planner_gets_404(client, auth, db_session, scenario):
 def test_viewer_cannot_create_scenarios(client, auth, db_session, post_form):
     login(auth, Role.VIEWER)
     assert client.get("/planning/scenarios/new").status_code == 403
-    response = post_form("/planning/scenarios/new", {"name": "x", "province_code": "75",
-                                                     "target_year": "2026"},
-                         page_url="/planning/")
+    response = post_form(
+        "/planning/scenarios/new",
+        {"name": "x", "province_code": "75", "target_year": "2026"},
+        page_url="/planning/",
+    )
     assert response.status_code == 403
 
 
-def test_planner_cannot_create_scenario_outside_jurisdiction(client, auth, db_session,
-                                                             post_form):
+def test_planner_cannot_create_scenario_outside_jurisdiction(client, auth, db_session, post_form):
     login(auth, Role.PLANNER, province="66")
-    post_form("/planning/scenarios/new", {"name": "Ngoài tỉnh", "province_code": "75",
-                                          "target_year": "2026"})
-    assert db_session.scalars(select(Scenario).where(Scenario.name == "Ngoài tỉnh")).first() \
-        is None
+    post_form(
+        "/planning/scenarios/new",
+        {"name": "Ngoài tỉnh", "province_code": "75", "target_year": "2026"},
+    )
+    assert db_session.scalars(select(Scenario).where(Scenario.name == "Ngoài tỉnh")).first() is None
 
 
-@pytest.mark.parametrize("path", [
-    "/planning/scenarios/new", "/planning/scenarios/{id}/items",
-    "/planning/scenarios/{id}/copy", "/planning/scenarios/{id}/adopt",
-    "/planning/scenarios/{id}/items/1/delete", "/planning/targets/import",
-    "/planning/plans/QD-1520-LDTBXH-2015/rules/1/target",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/planning/scenarios/new",
+        "/planning/scenarios/{id}/items",
+        "/planning/scenarios/{id}/copy",
+        "/planning/scenarios/{id}/adopt",
+        "/planning/scenarios/{id}/items/1/delete",
+        "/planning/targets/import",
+        "/planning/plans/QD-1520-LDTBXH-2015/rules/1/target",
+    ],
+)
 def test_every_form_needs_csrf(client, auth, db_session, plans, scenario, path):
     login(auth, Role.ADMIN)
     response = client.post(path.format(id=scenario.id), data={"name": "x"})
@@ -150,9 +188,11 @@ def test_admin_enters_a_target_with_reason(client, auth, db_session, plans, post
     rule = next(r for r in row.rules if r.code == "1520-TOTAL")
     page_url = f"/planning/plans/{row.code}"
     assert client.get(page_url).status_code == 200
-    response = post_form(f"/planning/plans/{row.code}/rules/{rule.id}/target",
-                         {"key": "unit_min", "unit_code": "75", "value": "14",
-                          "reason": "Phụ lục QĐ 1520"}, page_url=page_url)
+    response = post_form(
+        f"/planning/plans/{row.code}/rules/{rule.id}/target",
+        {"key": "unit_min", "unit_code": "75", "value": "14", "reason": "Phụ lục QĐ 1520"},
+        page_url=page_url,
+    )
     assert response.status_code == 302
     assert services.effective_params(rule)["unit_min"]["75"] == 14
 
@@ -160,9 +200,11 @@ def test_admin_enters_a_target_with_reason(client, auth, db_session, plans, post
 def test_planner_cannot_edit_targets(client, auth, db_session, plans, post_form):
     login(auth, Role.PLANNER)
     rule = next(r for r in plans["QD-1520-LDTBXH-2015"].rules if r.code == "1520-TOTAL")
-    response = post_form(f"/planning/plans/QD-1520-LDTBXH-2015/rules/{rule.id}/target",
-                         {"key": "unit_min", "unit_code": "75", "value": "14", "reason": "x"},
-                         page_url="/planning/")
+    response = post_form(
+        f"/planning/plans/QD-1520-LDTBXH-2015/rules/{rule.id}/target",
+        {"key": "unit_min", "unit_code": "75", "value": "14", "reason": "x"},
+        page_url="/planning/",
+    )
     assert response.status_code == 403
 
 
@@ -183,28 +225,38 @@ def test_targets_template_and_import(client, auth, db_session, plans, post_form)
     template = client.get("/planning/targets.xlsx")
     assert template.status_code == 200
     assert template.data[:2] == b"PK"
-    bad = _workbook([["QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", "75", 9],
-                     ["QD-1520-LDTBXH-2015", "NO-SUCH", "min", None, 1]])
-    response = post_form("/planning/targets/import",
-                         {"file": (bad, "t.xlsx"), "reason": "Phụ lục"},
-                         content_type="multipart/form-data")
+    bad = _workbook(
+        [
+            ["QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", "75", 9],
+            ["QD-1520-LDTBXH-2015", "NO-SUCH", "min", None, 1],
+        ]
+    )
+    response = post_form(
+        "/planning/targets/import",
+        {"file": (bad, "t.xlsx"), "reason": "Phụ lục"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     assert b'data-testid="import-errors"' in response.data
     rule = next(r for r in plans["QD-1520-LDTBXH-2015"].rules if r.code == "1520-TOTAL")
     assert services.effective_params(rule)["unit_min"]["75"] is None
     good = _workbook([["QD-1520-LDTBXH-2015", "1520-TOTAL", "unit_min", 75, 9]])
-    response = post_form("/planning/targets/import",
-                         {"file": (good, "t.xlsx"), "reason": "Phụ lục"},
-                         content_type="multipart/form-data")
+    response = post_form(
+        "/planning/targets/import",
+        {"file": (good, "t.xlsx"), "reason": "Phụ lục"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     db_session.refresh(rule)
     assert services.effective_params(rule)["unit_min"]["75"] == 9
 
 
-def test_index_plan_compare_coverage_and_siting_pages(client, auth, db_session, plans,
-                                                      scenario, district_points):
-    register(db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY",
-             district_points["731"])
+def test_index_plan_compare_coverage_and_siting_pages(
+    client, auth, db_session, plans, scenario, district_points
+):
+    register(
+        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
+    )
     copy = services.copy_scenario(db_session, scenario, name="Bản sao", actor_id=None)
     login(auth, Role.PLANNER)
     assert client.get("/planning/").status_code == 200
@@ -215,8 +267,10 @@ def test_index_plan_compare_coverage_and_siting_pages(client, auth, db_session, 
     page = client.get("/planning/coverage?type_code=DRUG_COMMUNITY&distance_km=10&level=district")
     assert page.status_code == 200
     assert b'data-testid="coverage-table"' in page.data
-    page = client.get(f"/planning/siting?type_code=DRUG_COMMUNITY&distance_km=15&level=district"
-                      f"&model=mclp&k=2&time_limit=10&scenario={scenario.id}")
+    page = client.get(
+        f"/planning/siting?type_code=DRUG_COMMUNITY&distance_km=15&level=district"
+        f"&model=mclp&k=2&time_limit=10&scenario={scenario.id}"
+    )
     assert page.status_code == 200
     assert b'data-testid="suggestions"' in page.data
     assert b'name="action" value="add"' in page.data

@@ -29,28 +29,51 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("code", "Mã cơ sở", "code", ("registry code", "ma dang ky"), 32),
     Column("name", "Tên cơ sở", "text", ("name", "facility name", "ten"), 255, True),
-    Column("type_code", "Loại hình (mã)", "type",
-           ("type", "type code", "loai hinh", "ma loai hinh"), 32, True),
+    Column(
+        "type_code",
+        "Loại hình (mã)",
+        "type",
+        ("type", "type code", "loai hinh", "ma loai hinh"),
+        32,
+        True,
+    ),
     Column("ownership", "Loại hình sở hữu", "ownership", ("ownership", "so huu"), None, True),
     Column("managing_body", "Cơ quan quản lý", "text", ("managing body",), 255),
-    Column("province_code", "Mã tỉnh", "province", ("province", "province code", "tinh"),
-           None, True),
+    Column(
+        "province_code", "Mã tỉnh", "province", ("province", "province code", "tinh"), None, True
+    ),
     Column("address", "Địa chỉ", "text", ("address",), 500),
     Column("lat", "Vĩ độ", "lat", ("latitude",), None, True),
     Column("lon", "Kinh độ", "lon", ("longitude", "lng"), None, True),
     Column("status", "Trạng thái", "status", ("status",)),
-    Column("opened_on", "Ngày hoạt động", "date",
-           ("opened on", "opened", "ngay bat dau hoat dong")),
-    Column("design_capacity", "Công suất thiết kế", "int",
-           ("design capacity", "capacity", "cong suat")),
-    Column("residents", "Số đối tượng hiện có", "int",
-           ("residents", "current residents", "so doi tuong")),
+    Column(
+        "opened_on", "Ngày hoạt động", "date", ("opened on", "opened", "ngay bat dau hoat dong")
+    ),
+    Column(
+        "design_capacity", "Công suất thiết kế", "int", ("design capacity", "capacity", "cong suat")
+    ),
+    Column(
+        "residents",
+        "Số đối tượng hiện có",
+        "int",
+        ("residents", "current residents", "so doi tuong"),
+    ),
     Column("staff", "Số nhân viên", "int", ("staff",)),
     Column("services", "Dịch vụ", "text", ("services",), 4000),
-    Column("registration_no", "Số giấy chứng nhận đăng ký", "text",
-           ("registration no", "registration certificate no", "registration number"), 100),
-    Column("licence_no", "Số giấy phép hoạt động", "text",
-           ("licence no", "license no", "operating licence no", "licence number"), 100),
+    Column(
+        "registration_no",
+        "Số giấy chứng nhận đăng ký",
+        "text",
+        ("registration no", "registration certificate no", "registration number"),
+        100,
+    ),
+    Column(
+        "licence_no",
+        "Số giấy phép hoạt động",
+        "text",
+        ("licence no", "license no", "operating licence no", "licence number"),
+        100,
+    ),
     Column("notes", "Ghi chú", "text", ("notes", "note"), 4000),
 )
 # Written by exports after the template's columns; read back only to refuse generalised rows.
@@ -72,16 +95,28 @@ STATUS_VALUES = {
     Status.CLOSED: "đã đóng cửa",
 }
 # Other spellings accepted on import, compared by ``match_key``.
-OWNERSHIP_ALIASES = {"public": Ownership.PUBLIC, "non public": Ownership.NON_PUBLIC,
-                     "nonpublic": Ownership.NON_PUBLIC, "private": Ownership.NON_PUBLIC,
-                     "tu nhan": Ownership.NON_PUBLIC, "dan lap": Ownership.NON_PUBLIC,
-                     "tu thuc": Ownership.NON_PUBLIC}
-STATUS_ALIASES = {"planned": Status.PLANNED, "du kien": Status.PLANNED,
-                  "under construction": Status.UNDER_CONSTRUCTION,
-                  "operating": Status.OPERATING, "hoat dong": Status.OPERATING,
-                  "suspended": Status.SUSPENDED, "tam ngung": Status.SUSPENDED,
-                  "closed": Status.CLOSED, "dong cua": Status.CLOSED,
-                  "giai the": Status.CLOSED, "ngung hoat dong": Status.CLOSED}
+OWNERSHIP_ALIASES = {
+    "public": Ownership.PUBLIC,
+    "non public": Ownership.NON_PUBLIC,
+    "nonpublic": Ownership.NON_PUBLIC,
+    "private": Ownership.NON_PUBLIC,
+    "tu nhan": Ownership.NON_PUBLIC,
+    "dan lap": Ownership.NON_PUBLIC,
+    "tu thuc": Ownership.NON_PUBLIC,
+}
+STATUS_ALIASES = {
+    "planned": Status.PLANNED,
+    "du kien": Status.PLANNED,
+    "under construction": Status.UNDER_CONSTRUCTION,
+    "operating": Status.OPERATING,
+    "hoat dong": Status.OPERATING,
+    "suspended": Status.SUSPENDED,
+    "tam ngung": Status.SUSPENDED,
+    "closed": Status.CLOSED,
+    "dong cua": Status.CLOSED,
+    "giai the": Status.CLOSED,
+    "ngung hoat dong": Status.CLOSED,
+}
 
 
 def match_key(text: object) -> str:

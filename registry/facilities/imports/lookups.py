@@ -35,7 +35,8 @@ class BatchLookups(services.Lookups):
         nearby = select(Facility).where(
             Facility.status != Status.CLOSED,
             Facility.lon.between(bounds[0] - pad, bounds[2] + pad),
-            Facility.lat.between(bounds[1] - pad, bounds[3] + pad))
+            Facility.lat.between(bounds[1] - pad, bounds[3] + pad),
+        )
         for facility in session.scalars(nearby).unique():
             key = (facility.type_code, *self._cell(facility.lon, facility.lat))
             self.grid.setdefault(key, []).append(facility)
@@ -52,9 +53,13 @@ class BatchLookups(services.Lookups):
         if self.locator is None or pad > self.CELL:
             return list(super().near(type_code, lon, lat, pad))
         cx, cy = self._cell(lon, lat)
-        return [f for dx in (-1, 0, 1) for dy in (-1, 0, 1)
-                for f in self.grid.get((type_code, cx + dx, cy + dy), ())
-                if abs(f.lon - lon) <= pad and abs(f.lat - lat) <= pad]
+        return [
+            f
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for f in self.grid.get((type_code, cx + dx, cy + dy), ())
+            if abs(f.lon - lon) <= pad and abs(f.lat - lat) <= pad
+        ]
 
     def in_commune(self, commune_code: str) -> list[Facility]:
         if commune_code not in self.communes:

@@ -148,8 +148,7 @@ class Vocabulary:
         for ftype in loaded:
             for spelling in (ftype.code, ftype.name_vi, ftype.name_en):
                 types.setdefault(match_key(spelling), ftype.code)
-        ownership: dict[str, Ownership] = {match_key(k): v
-                                            for k, v in OWNERSHIP_ALIASES.items()}
+        ownership: dict[str, Ownership] = {match_key(k): v for k, v in OWNERSHIP_ALIASES.items()}
         status: dict[str, Status] = {match_key(k): v for k, v in STATUS_ALIASES.items()}
         for enum_value, text in OWNERSHIP_VALUES.items():
             ownership[match_key(text)] = enum_value
@@ -200,8 +199,7 @@ def parse_cell(column: Column, raw: Any, vocabulary: Vocabulary) -> Any:
     if kind == "type":
         # An unknown type is left for services.check to report.
         return vocabulary.types.get(match_key(text), text.upper())
-    lookup: dict[str, Any] = (vocabulary.ownership if kind == "ownership"
-                              else vocabulary.status)
+    lookup: dict[str, Any] = vocabulary.ownership if kind == "ownership" else vocabulary.status
     if match_key(text) not in lookup:
         raise CellError
     return lookup[match_key(text)]

@@ -128,16 +128,21 @@ def column_label(headers: dict[str, str], name: str) -> str:
 
 
 class _Validator:
-    def __init__(self, session: Session, source: SourceFile, user: Jurisdiction,
-                 rules: bool) -> None:
+    def __init__(
+        self, session: Session, source: SourceFile, user: Jurisdiction, rules: bool
+    ) -> None:
         self.session = session
         self.source = source
         self.user = user
         self.with_rules = rules
         self.lookups: services.Lookups | None = None
         self.vocabulary = Vocabulary.load(session)
-        self.plan = ImportPlan(source.format, source.headers, total=len(source.rows),
-                               ignored_columns=list(source.ignored_columns))
+        self.plan = ImportPlan(
+            source.format,
+            source.headers,
+            total=len(source.rows),
+            ignored_columns=list(source.ignored_columns),
+        )
         self.existing = self._existing_facilities()
         self.seen_codes: dict[str, int] = {}
 
@@ -148,11 +153,16 @@ class _Validator:
         self.plan.errors.append(Problem(row, name, self.column(name), str(message)))
 
     def _existing_facilities(self) -> dict[str, Facility]:
-        codes = sorted({str(parse_text(r.values.get("code"))) for r in self.source.rows
-                        if not is_blank(r.values.get("code"))})
+        codes = sorted(
+            {
+                str(parse_text(r.values.get("code")))
+                for r in self.source.rows
+                if not is_blank(r.values.get("code"))
+            }
+        )
         found: dict[str, Facility] = {}
         for start in range(0, len(codes), 500):
-            stmt = select(Facility).where(Facility.code.in_(codes[start:start + 500]))
+            stmt = select(Facility).where(Facility.code.in_(codes[start : start + 500]))
             found.update((f.code, f) for f in self.session.scalars(stmt).unique())
         return found
 
@@ -184,11 +194,13 @@ class _Validator:
                 bad.add(name)
                 self.error(row.number, name, CELL_MESSAGES[column.kind])
                 continue
-            if (column.max_length and isinstance(values[name], str)
-                    and len(values[name]) > column.max_length):
+            if (
+                column.max_length
+                and isinstance(values[name], str)
+                and len(values[name]) > column.max_length
+            ):
                 bad.add(name)
-                self.error(row.number, name, _l("At most %(n)d characters.",
-                                                n=column.max_length))
+                self.error(row.number, name, _l("At most %(n)d characters.", n=column.max_length))
         return values, bad
 
     def row(self, row: SourceRow) -> tuple[PlannedRow | None, bool]:
@@ -201,8 +213,11 @@ class _Validator:
         if row.problems:
             bad.update(("lat", "lon"))  # the geometry was unusable, and said so
         if values.get("generalised"):
-            self.error(row.number, "generalised", _l(
-                "This row was exported with a generalised location and cannot be imported."))
+            self.error(
+                row.number,
+                "generalised",
+                _l("This row was exported with a generalised location and cannot be imported."),
+            )
         target = self.target(row.number, values)
         if target is False or target is True:
             return None, False
@@ -210,8 +225,11 @@ class _Validator:
         for name in CORE_FIELDS:
             # A new facility needs every core column; an update keeps the columns the file
             # does not have, but a core cell the file has must not be blank.
-            blank = values.get(name) is None if facility is None else (
-                name in values and values[name] is None)
+            blank = (
+                values.get(name) is None
+                if facility is None
+                else (name in values and values[name] is None)
+            )
             if blank and name not in bad:
                 bad.add(name)
                 self.error(row.number, name, _l("Required."))
@@ -219,8 +237,11 @@ class _Validator:
             return None, False
         data = self.facility_input(values, facility, bad)
         if not self.user.covers(data.province_code):
-            self.error(row.number, "province_code", _l(
-                "Province %(code)s is outside your jurisdiction.", code=data.province_code))
+            self.error(
+                row.number,
+                "province_code",
+                _l("Province %(code)s is outside your jurisdiction.", code=data.province_code),
+            )
             return None, False
         return PlannedRow(row.number, data, facility), len(self.plan.errors) == before
 
@@ -230,46 +251,72 @@ class _Validator:
         if not code:
             return None
         if code in self.seen_codes:
-            self.error(number, "code", _l("This registry code is also in row %(row)d.",
-                                          row=self.seen_codes[code]))
+            self.error(
+                number,
+                "code",
+                _l("This registry code is also in row %(row)d.", row=self.seen_codes[code]),
+            )
             return False
         self.seen_codes[code] = number
         facility = self.existing.get(code)
         if facility is None or not self.user.covers(facility.province_code):
-            self.error(number, "code", _l(
-                "No facility in your jurisdiction has this registry code. Leave the code "
-                "empty to register a new facility."))
+            self.error(
+                number,
+                "code",
+                _l(
+                    "No facility in your jurisdiction has this registry code. Leave the code "
+                    "empty to register a new facility."
+                ),
+            )
             return False
         refused = False
         if facility.status is Status.CLOSED:
-            self.error(number, "code", _l(
-                "Closed facilities are kept for history and cannot be edited."))
+            self.error(
+                number, "code", _l("Closed facilities are kept for history and cannot be edited.")
+            )
             refused = True
         status = values.get("status")
         if status is not None and status != facility.status:
-            self.error(number, "status", _l(
-                "The status differs from the registry (%(status)s). Change a status on the "
-                "facility's page, with its date and reason.",
-                status=STATUS_VALUES[facility.status]))
+            self.error(
+                number,
+                "status",
+                _l(
+                    "The status differs from the registry (%(status)s). Change a status on the "
+                    "facility's page, with its date and reason.",
+                    status=STATUS_VALUES[facility.status],
+                ),
+            )
             refused = True
         province = values.get("province_code")
         if province is not None and province != facility.province_code:
-            self.error(number, "province_code", _l(
-                "A facility cannot be moved to another province; close it and register it "
-                "there."))
+            self.error(
+                number,
+                "province_code",
+                _l(
+                    "A facility cannot be moved to another province; close it and register it "
+                    "there."
+                ),
+            )
             refused = True
         return False if refused else facility
 
-    def facility_input(self, values: dict[str, Any], current: Facility | None,
-                       bad: set[str]) -> services.FacilityInput:
+    def facility_input(
+        self, values: dict[str, Any], current: Facility | None, bad: set[str]
+    ) -> services.FacilityInput:
         """The row's values over the registered record (update) or the defaults (new).
         Columns the file does not have keep their registered values."""
         if current is not None:
             data = services.FacilityInput.from_facility(current)
         else:
             data = services.FacilityInput(
-                name="", type_code="", ownership=Ownership.PUBLIC, province_code="",
-                lon=0.0, lat=0.0, location_source=LocationSource.IMPORT)
+                name="",
+                type_code="",
+                ownership=Ownership.PUBLIC,
+                province_code="",
+                lon=0.0,
+                lat=0.0,
+                location_source=LocationSource.IMPORT,
+            )
         for column in COLUMNS:
             name = column.field
             if name in ("code",) or name not in values or name in bad:
@@ -279,8 +326,9 @@ class _Validator:
                 continue
             setattr(data, name, value)
         if current is not None:
-            if (math.isclose(data.lon, current.lon, abs_tol=LOCATION_TOLERANCE_DEG)
-                    and math.isclose(data.lat, current.lat, abs_tol=LOCATION_TOLERANCE_DEG)):
+            if math.isclose(data.lon, current.lon, abs_tol=LOCATION_TOLERANCE_DEG) and math.isclose(
+                data.lat, current.lat, abs_tol=LOCATION_TOLERANCE_DEG
+            ):
                 data.lon, data.lat = current.lon, current.lat  # files round to 6 decimals
             else:
                 data.location_source = LocationSource.IMPORT
@@ -290,15 +338,17 @@ class _Validator:
     def rules(self, planned: PlannedRow) -> bool:
         """The services' rules for one record; False when it breaks any."""
         number = planned.number
-        checked = services.check(self.session, planned.data, current=planned.facility,
-                                 lookups=self.lookups)
+        checked = services.check(
+            self.session, planned.data, current=planned.facility, lookups=self.lookups
+        )
         for name, messages in checked.errors.items():
             for message in messages:
                 self.error(number, name, message)
         for message in checked.warnings:
             self.plan.warnings.append(Problem(number, "", "", message))
-        self.plan.duplicates.extend(PossibleDuplicate(number, facility=f)
-                                    for f in checked.duplicates)
+        self.plan.duplicates.extend(
+            PossibleDuplicate(number, facility=f) for f in checked.duplicates
+        )
         return not checked.errors
 
     def duplicates_inside_file(self) -> None:
@@ -316,13 +366,17 @@ class _Validator:
                     for other in grid.get((data.type_code, cx + dx, cy + dy), ()):
                         metres = distance_m(here, point(other.data.lon, other.data.lat))
                         if metres <= limit:
-                            self.plan.duplicates.append(PossibleDuplicate(
-                                row.number, other_row=other.number, distance_m=metres))
+                            self.plan.duplicates.append(
+                                PossibleDuplicate(
+                                    row.number, other_row=other.number, distance_m=metres
+                                )
+                            )
             grid.setdefault((data.type_code, cx, cy), []).append(row)
 
 
-def validate(session: Session, source: SourceFile, *, user: Jurisdiction,
-             rules: bool = True) -> ImportPlan:
+def validate(
+    session: Session, source: SourceFile, *, user: Jurisdiction, rules: bool = True
+) -> ImportPlan:
     """Every row checked against the services' rules and the user's jurisdiction; nothing is
     written. The plan lists every problem and every possible duplicate.
 

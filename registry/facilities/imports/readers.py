@@ -63,7 +63,9 @@ def read_file(data: bytes, fmt: str) -> SourceFile:
     if not data:
         raise UploadRejected(str(_l("The file is empty.")))
     readers: dict[str, Callable[[bytes], SourceFile]] = {
-        "csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geojson,
+        "csv": _read_csv,
+        "xlsx": _read_xlsx,
+        "geojson": _read_geojson,
     }
     source = readers[fmt](data)
     if not source.rows:
@@ -89,8 +91,11 @@ def _map_headers(cells: Iterable[Any]) -> tuple[dict[int, str], dict[str, str], 
         by_index[index] = name
         written[name] = header
     if not any(name in written for name in ("code", *CORE_FIELDS)):
-        raise UploadRejected(str(_l(
-            "The first row must hold the column names of the template; none was recognised.")))
+        raise UploadRejected(
+            str(
+                _l("The first row must hold the column names of the template; none was recognised.")
+            )
+        )
     return by_index, written, unknown
 
 
@@ -116,8 +121,9 @@ def _read_csv(data: bytes) -> SourceFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UploadRejected(str(_l(
-            "The CSV file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))) from None
+        raise UploadRejected(
+            str(_l("The CSV file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))
+        ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -129,8 +135,7 @@ def _read_csv(data: bytes) -> SourceFile:
     try:
         return _rows_from_table(records(), "csv")
     except csv.Error as exc:
-        raise UploadRejected(str(_l("The CSV file cannot be read: %(error)s", error=exc))) \
-            from None
+        raise UploadRejected(str(_l("The CSV file cannot be read: %(error)s", error=exc))) from None
 
 
 def _read_xlsx(data: bytes) -> SourceFile:
@@ -159,8 +164,10 @@ def _read_xlsx(data: bytes) -> SourceFile:
         raise UploadRejected(not_xlsx) from None
     try:
         sheet = workbook.worksheets[0]
-        records = ((number, list(cells)) for number, cells
-                   in enumerate(sheet.iter_rows(values_only=True), start=1))
+        records = (
+            (number, list(cells))
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
         return _rows_from_table(records, "xlsx")
     finally:
         workbook.close()
@@ -171,8 +178,11 @@ def _read_geojson(data: bytes) -> SourceFile:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise UploadRejected(str(_l("This is not a valid GeoJSON file."))) from None
-    if (not isinstance(document, dict) or document.get("type") != "FeatureCollection"
-            or not isinstance(document.get("features"), list)):
+    if (
+        not isinstance(document, dict)
+        or document.get("type") != "FeatureCollection"
+        or not isinstance(document.get("features"), list)
+    ):
         raise UploadRejected(str(_l("The GeoJSON file must be a FeatureCollection.")))
     written: dict[str, str] = {}
     unknown: list[str] = []
@@ -206,9 +216,11 @@ def _point_from_geometry(row: SourceRow, geometry: Any) -> None:
     coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         row.problems.append(("geometry", str(_l("The geometry must be a Point."))))
-    elif (not isinstance(coordinates, list) or len(coordinates) < 2
-          or not all(isinstance(c, (int, float)) and not isinstance(c, bool)
-                     for c in coordinates[:2])):
+    elif (
+        not isinstance(coordinates, list)
+        or len(coordinates) < 2
+        or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coordinates[:2])
+    ):
         row.problems.append(("geometry", str(_l("The point has no valid coordinates."))))
     else:
         row.values["lon"], row.values["lat"] = float(coordinates[0]), float(coordinates[1])

@@ -49,16 +49,19 @@ class UploadStore:
         """What the preview showed: the versions to update and how many duplicates."""
         path = self._path(token, ".json")
         if path is not None and path.with_suffix(".upload").is_file():
-            path.write_text(json.dumps({"versions": plan.versions(),
-                                        "duplicates": len(plan.duplicates)}), encoding="utf-8")
+            path.write_text(
+                json.dumps({"versions": plan.versions(), "duplicates": len(plan.duplicates)}),
+                encoding="utf-8",
+            )
 
     def load_preview(self, token: str) -> Preview | None:
         path = self._path(token, ".json")
         if path is None or not path.is_file():
             return None
         loaded = json.loads(path.read_text(encoding="utf-8"))
-        return Preview({str(k): int(v) for k, v in loaded["versions"].items()},
-                       int(loaded["duplicates"]))
+        return Preview(
+            {str(k): int(v) for k, v in loaded["versions"].items()}, int(loaded["duplicates"])
+        )
 
     def discard(self, token: str | None) -> None:
         for suffix in (".upload", ".json"):

@@ -21,13 +21,23 @@ class ImportFailed(RegistryError):
     """The registry refused rows while writing; the caller rolls the transaction back."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(str(_l("Nothing was imported: %(n)d rows were refused.",
-                                n=len({p.row for p in problems}))))
+        super().__init__(
+            str(
+                _l(
+                    "Nothing was imported: %(n)d rows were refused.",
+                    n=len({p.row for p in problems}),
+                )
+            )
+        )
         self.problems = problems
 
 
 def apply(
-    session: Session, plan: ImportPlan, *, actor_id: int | None, reason: str,
+    session: Session,
+    plan: ImportPlan,
+    *,
+    actor_id: int | None,
+    reason: str,
     expected_versions: dict[str, int] | None = None,
 ) -> tuple[int, int]:
     """Write a validated plan: creates and updates in file order; returns (created, updated).
@@ -49,32 +59,60 @@ def apply(
         try:
             facility = row.facility
             services.update_facility(
-                session, facility, row.data,
+                session,
+                facility,
+                row.data,
                 expected_version=versions.get(facility.code, facility.version),
-                actor_id=actor_id, confirm_duplicates=True, reason=reason, lookups=lookups)
+                actor_id=actor_id,
+                confirm_duplicates=True,
+                reason=reason,
+                lookups=lookups,
+            )
             updated += 1
         except services.EditConflict:
-            problems.append(Problem(row.number, "code", column_label(plan.headers, "code"), str(_l(
-                "This facility was changed by someone else after the preview; upload the file "
-                "again."))))
+            message = _l(
+                "This facility was changed by someone else after the preview; "
+                "upload the file again."
+            )
+            problems.append(
+                Problem(row.number, "code", column_label(plan.headers, "code"), str(message))
+            )
         except services.ValidationFailed as exc:
-            problems.extend(Problem(row.number, name, column_label(plan.headers, name), message)
-                            for name, messages in exc.errors.items() for message in messages)
+            problems.extend(
+                Problem(row.number, name, column_label(plan.headers, name), message)
+                for name, messages in exc.errors.items()
+                for message in messages
+            )
         except SQLAlchemyError as exc:
             # The session cannot go on after a database error; report the row and stop.
-            problems.append(Problem(row.number, "", "", str(_l(
-                "The database refused this row: %(error)s", error=type(exc).__name__))))
+            problems.append(
+                Problem(
+                    row.number,
+                    "",
+                    "",
+                    str(_l("The database refused this row: %(error)s", error=type(exc).__name__)),
+                )
+            )
             break
     if new and not problems:
         try:
-            created = len(services.register_many(
-                session, [row.data for row in new], actor_id=actor_id, confirm_duplicates=True,
-                reason=reason, lookups=lookups))
+            created = len(
+                services.register_many(
+                    session,
+                    [row.data for row in new],
+                    actor_id=actor_id,
+                    confirm_duplicates=True,
+                    reason=reason,
+                    lookups=lookups,
+                )
+            )
         except services.BatchValidationFailed as exc:
             problems.extend(
                 Problem(new[index].number, name, column_label(plan.headers, name), message)
                 for index, failure in sorted(exc.failures.items())
-                for name, messages in failure.errors.items() for message in messages)
+                for name, messages in failure.errors.items()
+                for message in messages
+            )
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.row))
     return created, updated

@@ -41,8 +41,14 @@ from registry.planning.rules.messages import rounded
 
 @kind("min_count")
 def _min_count(run: Run) -> Outcome:
-    return aggregate(run, "min", lambda g: Measure(float(len(g.facilities))),
-                     "cơ sở", "facilities", run.p.get("count_bound", "exact"))
+    return aggregate(
+        run,
+        "min",
+        lambda g: Measure(float(len(g.facilities))),
+        "cơ sở",
+        "facilities",
+        run.p.get("count_bound", "exact"),
+    )
 
 
 @kind("non_public_share")
@@ -65,8 +71,9 @@ def _capacity(g: Group) -> tuple[float, list[FacilityFact]]:
 def _total_capacity(run: Run) -> Outcome:
     def measure(g: Group) -> Measure:
         total, unknown = _capacity(g)
-        return Measure(total, not unknown,
-                       {"unknown": cut([fact_ref(f) for f in unknown])} if unknown else {})
+        return Measure(
+            total, not unknown, {"unknown": cut([fact_ref(f) for f in unknown])} if unknown else {}
+        )
 
     return aggregate(run, "min", measure, "chỗ (công suất thiết kế)", "places (design capacity)")
 
@@ -77,13 +84,21 @@ def _capacity_per_population(run: Run) -> Outcome:
 
     def measure(g: Group) -> Measure:
         total, unknown = _capacity(g)
-        extra: dict[str, Any] = {"capacity": rounded(total), "population": g.population,
-                                 "per": rounded(per)}
+        extra: dict[str, Any] = {
+            "capacity": rounded(total),
+            "population": g.population,
+            "per": rounded(per),
+        }
         if unknown:
             extra["unknown"] = cut([fact_ref(f) for f in unknown])
         if not g.population:
             return Measure(None, False, extra)
         return Measure(total / g.population * per, not unknown, extra)
 
-    return aggregate(run, "min", measure, f"chỗ trên {rounded(per)} dân",
-                     f"places per {rounded(per)} inhabitants")
+    return aggregate(
+        run,
+        "min",
+        measure,
+        f"chỗ trên {rounded(per)} dân",
+        f"places per {rounded(per)} inhabitants",
+    )

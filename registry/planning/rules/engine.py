@@ -60,8 +60,7 @@ def join_names(names: Sequence[str], limit: int = 10) -> str:
 
 
 def not_evaluable(vi: str, en: str, **evidence: Any) -> Outcome:
-    return Outcome(Status.NOT_EVALUABLE, "reason", {"reason_vi": vi, "reason_en": en,
-                                                    **evidence})
+    return Outcome(Status.NOT_EVALUABLE, "reason", {"reason_vi": vi, "reason_en": en, **evidence})
 
 
 class Run:
@@ -118,8 +117,7 @@ class Run:
         area_en = "the whole country" if j.national else ", ".join(sorted(j.province_codes))
         return not_evaluable(
             f"Chỉ tiêu tính trên {area}; phạm vi kiểm tra chỉ gồm tỉnh {', '.join(seen)}.",
-            f"The target applies to {area_en}; this check sees only provinces "
-            f"{', '.join(seen)}.",
+            f"The target applies to {area_en}; this check sees only provinces {', '.join(seen)}.",
         )
 
     # facilities --------------------------------------------------------------------------
@@ -144,7 +142,10 @@ class Run:
         return out
 
     def select(
-        self, default_statuses: Sequence[str] = DEFAULT_STATUSES, *, edition: str | None = None,
+        self,
+        default_statuses: Sequence[str] = DEFAULT_STATUSES,
+        *,
+        edition: str | None = None,
         ownership: str | None = None,
     ) -> tuple[list[FacilityFact], list[FacilityFact]]:
         """Facilities matching the rule's filter inside the area; and those placed uncertainly.
@@ -163,8 +164,10 @@ class Run:
             status = self.idx.status(f)
             if status not in statuses:
                 continue
-            if opened_from is not None and status not in NOT_YET_OPEN and (
-                f.opened_on is None or f.opened_on < opened_from
+            if (
+                opened_from is not None
+                and status not in NOT_YET_OPEN
+                and (f.opened_on is None or f.opened_on < opened_from)
             ):
                 continue
             province, unsure = self.idx.facility_province(f, edition)
@@ -178,7 +181,8 @@ class Run:
     # units -------------------------------------------------------------------------------
     def area_units(self, level: str, edition: str) -> list[UnitFact]:
         return [
-            u for u in self.idx.units_by_level.get((edition, level), ())
+            u
+            for u in self.idx.units_by_level.get((edition, level), ())
             if self.in_area(self.idx.unit_province(u), edition)
         ]
 
@@ -214,10 +218,14 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
     scope: str = p["scope"]
     edition = run.edition
     if scope in {"units", "unit_group"} and "unit_min" not in p and p.get("units") is None:
-        return Outcome(Status.NOT_SET, "reason", {
-            "reason_vi": "Chưa nhập danh sách đơn vị hành chính của chỉ tiêu.",
-            "reason_en": "The units this target applies to have not been entered.",
-        })
+        return Outcome(
+            Status.NOT_SET,
+            "reason",
+            {
+                "reason_vi": "Chưa nhập danh sách đơn vị hành chính của chỉ tiêu.",
+                "reason_en": "The units this target applies to have not been entered.",
+            },
+        )
     facilities, uncertain = run.select()
     if scope == "jurisdiction":
         if not run.covers_plan:
@@ -267,10 +275,20 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
             )
         members_all = [f for c in codes for f in members.get(c, [])]
         pops = [run.idx.unit(edition, c) for c in codes]
-        pop = (float(sum(u.population or 0 for u in pops if u is not None))
-               if all(u is not None and u.population is not None for u in pops) else None)
-        return [Group(None, ", ".join(run.unit_name(c, edition) for c in codes),
-                      p.get(target_key), members_all, pop)], uncertain
+        pop = (
+            float(sum(u.population or 0 for u in pops if u is not None))
+            if all(u is not None and u.population is not None for u in pops)
+            else None
+        )
+        return [
+            Group(
+                None,
+                ", ".join(run.unit_name(c, edition) for c in codes),
+                p.get(target_key),
+                members_all,
+                pop,
+            )
+        ], uncertain
     if not inside:
         return not_evaluable(
             "Các đơn vị của chỉ tiêu nằm ngoài phạm vi kiểm tra.",
@@ -320,8 +338,12 @@ BOUND_REASONS = {
 
 
 def aggregate(
-    run: Run, target_key: str, measure: Callable[[Group], Measure], measure_vi: str,
-    measure_en: str, count_bound: str = "exact",
+    run: Run,
+    target_key: str,
+    measure: Callable[[Group], Measure],
+    measure_vi: str,
+    measure_en: str,
+    count_bound: str = "exact",
 ) -> Outcome:
     """Evaluate a scoped aggregate rule: measure each group, compare with its target."""
     found = scope_groups(run, target_key)
@@ -336,8 +358,13 @@ def aggregate(
         g = groups[0]
         m = measure(g)
         status = compare_target(m, g.target, count_bound)
-        ev = {**base, **m.extra, "actual": None if m.value is None else rounded(m.value),
-              "target": g.target, "counted": cut([fact_ref(f) for f in g.facilities])}
+        ev = {
+            **base,
+            **m.extra,
+            "actual": None if m.value is None else rounded(m.value),
+            "target": g.target,
+            "counted": cut([fact_ref(f) for f in g.facilities]),
+        }
         if g.name:
             ev["units"] = g.name
         if g.target is not None and m.value is not None and m.value < g.target:
@@ -356,9 +383,13 @@ def aggregate(
     for g in groups:
         m = measure(g)
         status = compare_target(m, g.target, count_bound)
-        row = {"code": g.code, "name": g.name, "target": g.target,
-               "actual": None if m.value is None else rounded(m.value),
-               "facilities": [f.code for f in g.facilities][:20]}
+        row = {
+            "code": g.code,
+            "name": g.name,
+            "target": g.target,
+            "actual": None if m.value is None else rounded(m.value),
+            "facilities": [f.code for f in g.facilities][:20],
+        }
         per_unit.append(row)
         if status == Status.PASS:
             met += 1
@@ -370,9 +401,17 @@ def aggregate(
         else:
             unsure.append(row)
     n = len(groups)
-    ev = {**base, "n_units": n, "n_met": met, "n_failing": len(failing),
-          "n_unset": len(unset), "failing_units": cut(failing), "unset_units": unset,
-          "per_unit": cut(per_unit), "failing_names": join_names([r["name"] for r in failing])}
+    ev = {
+        **base,
+        "n_units": n,
+        "n_met": met,
+        "n_failing": len(failing),
+        "n_unset": len(unset),
+        "failing_units": cut(failing),
+        "unset_units": unset,
+        "per_unit": cut(per_unit),
+        "failing_names": join_names([r["name"] for r in failing]),
+    }
     if unsure:
         ev["unknown"] = cut(unsure)
     share = run.p.get("min_share_of_units_pct")
@@ -383,7 +422,8 @@ def aggregate(
             return Outcome(Status.PASS, "units", ev)
         if 100.0 * (met + len(unsure)) / n >= share:
             ev["reason_vi"], ev["reason_en"] = BOUND_REASONS[
-                "incomplete" if count_bound == "exact" else count_bound]
+                "incomplete" if count_bound == "exact" else count_bound
+            ]
             return Outcome(Status.NOT_EVALUABLE, "units", ev)
         return Outcome(Status.FAIL, "units", ev)
     if failing:
@@ -401,14 +441,21 @@ def aggregate(
 
 
 def facility_check(
-    checked: list[FacilityFact], failing: list[dict[str, Any]], unknown: list[dict[str, Any]],
-    reason: tuple[str, str], *, vacuous: Outcome | None = None,
+    checked: list[FacilityFact],
+    failing: list[dict[str, Any]],
+    unknown: list[dict[str, Any]],
+    reason: tuple[str, str],
+    *,
+    vacuous: Outcome | None = None,
 ) -> Outcome:
     if not checked and vacuous is not None:
         return vacuous
     ev: dict[str, Any] = {
-        "n_checked": len(checked), "n_failing": len(failing), "n_unknown": len(unknown),
-        "failing_facilities": cut(failing), "unknown": cut(unknown),
+        "n_checked": len(checked),
+        "n_failing": len(failing),
+        "n_unknown": len(unknown),
+        "failing_facilities": cut(failing),
+        "unknown": cut(unknown),
         "failing_names": join_names([str(r["name"]) for r in failing]),
     }
     if failing:
@@ -450,9 +497,18 @@ def evaluate_rule(plan: Plan, rule: Rule, context: CheckContext) -> RuleResult:
     evidence["due"] = due
     vi, en = render_messages(outcome.variant, outcome.status, evidence, rule, due)
     return RuleResult(
-        plan_code=plan.code, rule_code=rule.code, kind=rule.kind, title_vi=rule.title_vi,
-        title_en=rule.title_en, severity=rule.severity, target_year=rule.target_year, due=due,
-        status=outcome.status, message_vi=vi, message_en=en, evidence=evidence,
+        plan_code=plan.code,
+        rule_code=rule.code,
+        kind=rule.kind,
+        title_vi=rule.title_vi,
+        title_en=rule.title_en,
+        severity=rule.severity,
+        target_year=rule.target_year,
+        due=due,
+        status=outcome.status,
+        message_vi=vi,
+        message_en=en,
+        evidence=evidence,
         source=rule.source,
     )
 

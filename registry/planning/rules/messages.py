@@ -64,7 +64,8 @@ MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
     ),
     ("facilities", Status.NOT_EVALUABLE): (
         "{reason_vi} Số cơ sở thiếu số liệu: {n_unknown}.",
-        "{reason_en} Facilities with missing data: {n_unknown}."),
+        "{reason_en} Facilities with missing data: {n_unknown}.",
+    ),
     ("coverage_units", Status.PASS): (
         "Đạt: cả {n_units} đơn vị có cơ sở trong bán kính {distance_km} km.",
         "Met: all {n_units} units have a facility within {distance_km} km.",
@@ -81,8 +82,7 @@ MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
     ),
     ("coverage_share", Status.FAIL): (
         "Chưa đạt: {actual}% dân số ở trong bán kính {distance_km} km (tối thiểu {target}%).",
-        "Not met: {actual}% of the population lives within {distance_km} km "
-        "(minimum {target}%).",
+        "Not met: {actual}% of the population lives within {distance_km} km (minimum {target}%).",
     ),
     ("spacing", Status.PASS): (
         "Đạt: không có hai cơ sở nào gần nhau dưới {target} km ({n_checked} cơ sở).",
@@ -104,8 +104,10 @@ MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
     ("reason", Status.NOT_EVALUABLE): ("{reason_vi}", "{reason_en}"),
 }
 _FALLBACK: dict[Status, tuple[str, str]] = {
-    Status.NOT_SET: ("Chưa đặt chỉ tiêu (không có trong nguồn đã xác minh).",
-                     "Target not set (not in our confirmed sources)."),
+    Status.NOT_SET: (
+        "Chưa đặt chỉ tiêu (không có trong nguồn đã xác minh).",
+        "Target not set (not in our confirmed sources).",
+    ),
     Status.NOT_EVALUABLE: ("{reason_vi}", "{reason_en}"),
     Status.PASS: ("Đạt.", "Met."),
     Status.FAIL: ("Chưa đạt.", "Not met."),
@@ -138,8 +140,9 @@ def _display(evidence: Mapping[str, Any]) -> _Display:
     return out
 
 
-def render_messages(variant: str, status: Status, evidence: Mapping[str, Any],
-                    rule: Rule, due: bool | None) -> tuple[str, str]:
+def render_messages(
+    variant: str, status: Status, evidence: Mapping[str, Any], rule: Rule, due: bool | None
+) -> tuple[str, str]:
     """The Vietnamese and English messages for a result, from ``MESSAGES``."""
     vi, en = MESSAGES.get((variant, status), _FALLBACK[status])
     values = _display(evidence)

@@ -40,34 +40,52 @@ def _coverage(run: Run) -> Outcome:
     distance = run.p.get("distance_km")
     mode: str = run.p["mode"]
     if distance is None or (mode == "population_share" and run.p.get("min_pct") is None):
-        return Outcome(Status.NOT_SET, "reason", {
-            "reason_vi": "Chưa đặt bán kính hoặc tỷ lệ bao phủ.",
-            "reason_en": "Coverage distance or share not set."})
+        return Outcome(
+            Status.NOT_SET,
+            "reason",
+            {
+                "reason_vi": "Chưa đặt bán kính hoặc tỷ lệ bao phủ.",
+                "reason_en": "Coverage distance or share not set.",
+            },
+        )
     level: str = run.p["level"]
     units = run.area_units(level, run.edition)
     if not units:
-        return not_evaluable(f"Không có danh mục đơn vị cấp {level} trong phạm vi kiểm tra.",
-                             f"No {level} units are known in the area checked.")
+        return not_evaluable(
+            f"Không có danh mục đơn vị cấp {level} trong phạm vi kiểm tra.",
+            f"No {level} units are known in the area checked.",
+        )
     facilities, _ = run.select()
     located, unlocated = _located(facilities)
-    demand = [cov.DemandPoint(u.code, u.rep_lon, u.rep_lat, u.population, u.name)
-              for u in units]
-    supply = [cov.SupplyPoint(f.id, float(f.lon or 0.0), float(f.lat or 0.0), f.code)
-              for f in located]
+    demand = [cov.DemandPoint(u.code, u.rep_lon, u.rep_lat, u.population, u.name) for u in units]
+    supply = [
+        cov.SupplyPoint(f.id, float(f.lon or 0.0), float(f.lat or 0.0), f.code) for f in located
+    ]
     analysis = cov.analyse_coverage(demand, supply, float(distance))
     total = analysis.total
-    failing = [{"code": r.code, "name": r.name, "nearest_km": None if r.nearest_km is None
-                else round(r.nearest_km, 2), "nearest_id": r.nearest_id,
-                "population": r.population}
-               for r in analysis.points if r.covered is False]
+    failing = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "nearest_km": None if r.nearest_km is None else round(r.nearest_km, 2),
+            "nearest_id": r.nearest_id,
+            "population": r.population,
+        }
+        for r in analysis.points
+        if r.covered is False
+    ]
     no_point = [r.code for r in analysis.points if r.covered is None]
     ev: dict[str, Any] = {
-        "distance_km": rounded(distance), "n_units": total.units_total,
-        "n_failing": len(failing), "failing_units": cut(failing),
+        "distance_km": rounded(distance),
+        "n_units": total.units_total,
+        "n_failing": len(failing),
+        "failing_units": cut(failing),
         "failing_names": join_names([str(r["name"]) for r in failing]),
-        "basis": total.basis, "population_total": rounded(total.population_total),
+        "basis": total.basis,
+        "population_total": rounded(total.population_total),
         "population_covered": rounded(total.population_covered),
-        "units_covered": total.units_covered, "n_facilities": len(located),
+        "units_covered": total.units_covered,
+        "n_facilities": len(located),
     }
     if unlocated:
         ev["unlocated_facilities"] = cut([fact_ref(f) for f in unlocated])
@@ -77,8 +95,11 @@ def _coverage(run: Run) -> Outcome:
         if failing:
             return Outcome(Status.FAIL, "coverage_units", ev)
         if no_point:
-            return not_evaluable("Một số đơn vị chưa có điểm đại diện.",
-                                 "Some units have no representative point.", **ev)
+            return not_evaluable(
+                "Một số đơn vị chưa có điểm đại diện.",
+                "Some units have no representative point.",
+                **ev,
+            )
         return Outcome(Status.PASS, "coverage_units", ev)
     target = run.p["min_pct"]
     ev["target"] = target
@@ -88,7 +109,8 @@ def _coverage(run: Run) -> Outcome:
             f"({total.units_covered}/{total.units_located} đơn vị trong bán kính).",
             "Population or representative points are missing for some units; only units can "
             f"be counted ({total.units_covered} of {total.units_located} units within reach).",
-            **ev)
+            **ev,
+        )
     share = total.share_pct or 0.0
     ev["actual"] = rounded(share)
     return Outcome(Status.PASS if share >= target else Status.FAIL, "coverage_share", ev)
@@ -98,23 +120,39 @@ def _coverage(run: Run) -> Outcome:
 def _spacing(run: Run) -> Outcome:
     distance = run.p.get("min_distance_km")
     if distance is None:
-        return Outcome(Status.NOT_SET, "reason", {
-            "reason_vi": "Chưa đặt khoảng cách tối thiểu.",
-            "reason_en": "Minimum distance not set."})
+        return Outcome(
+            Status.NOT_SET,
+            "reason",
+            {
+                "reason_vi": "Chưa đặt khoảng cách tối thiểu.",
+                "reason_en": "Minimum distance not set.",
+            },
+        )
     facilities, _ = run.select(LIVE_STATUSES)
     located, unlocated = _located(facilities)
-    pairs = cov.pairs_within_self([float(f.lon or 0.0) for f in located],
-                                  [float(f.lat or 0.0) for f in located], float(distance))
-    rows = [{"a": fact_ref(located[a]), "b": fact_ref(located[b]), "distance_km": round(d, 3)}
-            for a, b, d in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.distance_km.tolist(),
-                               strict=True)]
+    pairs = cov.pairs_within_self(
+        [float(f.lon or 0.0) for f in located],
+        [float(f.lat or 0.0) for f in located],
+        float(distance),
+    )
+    rows = [
+        {"a": fact_ref(located[a]), "b": fact_ref(located[b]), "distance_km": round(d, 3)}
+        for a, b, d in zip(
+            pairs.a.tolist(), pairs.b.tolist(), pairs.distance_km.tolist(), strict=True
+        )
+    ]
     rows.sort(key=lambda r: r["distance_km"])
-    ev: dict[str, Any] = {"target": rounded(distance), "n_checked": len(located),
-                          "n_failing": len(rows), "pairs": cut(rows)}
+    ev: dict[str, Any] = {
+        "target": rounded(distance),
+        "n_checked": len(located),
+        "n_failing": len(rows),
+        "pairs": cut(rows),
+    }
     if rows:
         return Outcome(Status.FAIL, "spacing", ev)
     if unlocated:
         ev["unknown"] = cut([fact_ref(f) for f in unlocated])
-        return not_evaluable("Một số cơ sở chưa có tọa độ.", "Some facilities have no coordinates.",
-                             **ev)
+        return not_evaluable(
+            "Một số cơ sở chưa có tọa độ.", "Some facilities have no coordinates.", **ev
+        )
     return Outcome(Status.PASS, "spacing", ev)

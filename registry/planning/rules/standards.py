@@ -26,8 +26,11 @@ from registry.planning.rules.facts import LIVE_STATUSES, FacilityFact, Status
 def _capacity_bounds(run: Run) -> Outcome:
     low, high = run.p.get("min"), run.p.get("max")
     if low is None and high is None:
-        return Outcome(Status.NOT_SET, "reason", {
-            "reason_vi": "Chưa đặt giới hạn công suất.", "reason_en": "Capacity bounds not set."})
+        return Outcome(
+            Status.NOT_SET,
+            "reason",
+            {"reason_vi": "Chưa đặt giới hạn công suất.", "reason_en": "Capacity bounds not set."},
+        )
     checked, _ = run.select(LIVE_STATUSES)
     failing, unknown = [], []
     for f in checked:
@@ -36,13 +39,23 @@ def _capacity_bounds(run: Run) -> Outcome:
         elif (low is not None and f.design_capacity < low) or (
             high is not None and f.design_capacity > high
         ):
-            failing.append({**fact_ref(f), "design_capacity": f.design_capacity,
-                            "min": low, "max": high})
-    none = not_evaluable("Không có cơ sở thuộc loại này để kiểm tra công suất.",
-                         "No facility of these types to check the capacity of.")
-    out = facility_check(checked, failing, unknown, (
-        "Chưa có công suất thiết kế của một số cơ sở.",
-        "Some facilities have no design capacity recorded."), vacuous=none)
+            failing.append(
+                {**fact_ref(f), "design_capacity": f.design_capacity, "min": low, "max": high}
+            )
+    none = not_evaluable(
+        "Không có cơ sở thuộc loại này để kiểm tra công suất.",
+        "No facility of these types to check the capacity of.",
+    )
+    out = facility_check(
+        checked,
+        failing,
+        unknown,
+        (
+            "Chưa có công suất thiết kế của một số cơ sở.",
+            "Some facilities have no design capacity recorded.",
+        ),
+        vacuous=none,
+    )
     out.evidence.update({"min": low, "max": high})
     return out
 
@@ -55,12 +68,23 @@ def _residents_within_capacity(run: Run) -> Outcome:
         if f.residents is None or f.design_capacity is None:
             unknown.append(fact_ref(f))
         elif f.residents > f.design_capacity:
-            failing.append({**fact_ref(f), "residents": f.residents,
-                            "design_capacity": f.design_capacity,
-                            "excess": f.residents - f.design_capacity})
-    return facility_check(checked, failing, unknown, (
-        "Thiếu số đối tượng hoặc công suất thiết kế của một số cơ sở.",
-        "Residents or design capacity are missing for some facilities."))
+            failing.append(
+                {
+                    **fact_ref(f),
+                    "residents": f.residents,
+                    "design_capacity": f.design_capacity,
+                    "excess": f.residents - f.design_capacity,
+                }
+            )
+    return facility_check(
+        checked,
+        failing,
+        unknown,
+        (
+            "Thiếu số đối tượng hoặc công suất thiết kế của một số cơ sở.",
+            "Residents or design capacity are missing for some facilities.",
+        ),
+    )
 
 
 @kind("licensing_required")
@@ -76,18 +100,28 @@ def _licensing_required(run: Run) -> Outcome:
         if f.residents < threshold:
             continue
         checked.append(f)
-        missing = [name for name, flag in (("registration", f.has_registration),
-                                           ("licence", f.has_licence)) if flag is False]
-        unsure = [name for name, flag in (("registration", f.has_registration),
-                                          ("licence", f.has_licence)) if flag is None]
+        missing = [
+            name
+            for name, flag in (("registration", f.has_registration), ("licence", f.has_licence))
+            if flag is False
+        ]
+        unsure = [
+            name
+            for name, flag in (("registration", f.has_registration), ("licence", f.has_licence))
+            if flag is None
+        ]
         if missing:
             failing.append({**fact_ref(f), "residents": f.residents, "missing": missing})
         elif unsure:
             unknown.append({**fact_ref(f), "residents": f.residents, "unknown": unsure})
-    out = facility_check(checked + [f for f in candidates if f.residents is None], failing,
-                         unknown, ("Chưa rõ số đối tượng hoặc tình trạng đăng ký/giấy phép "
-                                   "của một số cơ sở.",
-                                   "Residents or registration/licence status are unknown "
-                                   "for some facilities."))
+    out = facility_check(
+        checked + [f for f in candidates if f.residents is None],
+        failing,
+        unknown,
+        (
+            "Chưa rõ số đối tượng hoặc tình trạng đăng ký/giấy phép của một số cơ sở.",
+            "Residents or registration/licence status are unknown for some facilities.",
+        ),
+    )
     out.evidence["residents_threshold"] = threshold
     return out

@@ -29,22 +29,25 @@ def _valid_admin_codes(run: Run) -> Outcome:
         return _plan_unit_codes(run)
     as_of = run.ctx.as_of
     edition = "2025" if as_of >= REORGANISATION_DATE else "pre2025"
-    valid = {(u.level, u.code): u for u in run.ctx.units
-             if u.edition == edition and u.valid_on(as_of)}
+    valid = {
+        (u.level, u.code): u for u in run.ctx.units if u.edition == edition and u.valid_on(as_of)
+    }
     provinces = {code for level, code in valid if level == "province"}
     if not provinces:
-        return not_evaluable(f"Chưa có danh mục đơn vị hành chính ({edition}) có hiệu lực ngày "
-                             f"{as_of:%d/%m/%Y}.",
-                             f"No administrative unit catalogue ({edition}) in force on "
-                             f"{as_of:%d/%m/%Y} is loaded.")
-    communes_of: set[str | None] = {run.idx.unit_province(u) for (level, _), u in valid.items()
-                                    if level == "commune"}
+        return not_evaluable(
+            f"Chưa có danh mục đơn vị hành chính ({edition}) có hiệu lực ngày {as_of:%d/%m/%Y}.",
+            f"No administrative unit catalogue ({edition}) in force on {as_of:%d/%m/%Y} is loaded.",
+        )
+    communes_of: set[str | None] = {
+        run.idx.unit_province(u) for (level, _), u in valid.items() if level == "commune"
+    }
     facilities, _ = run.select(LIVE_STATUSES, edition=edition)
     failing, unknown = [], []
     for f in facilities:
         problems: list[str] = []
-        province = f.province_code if edition == "2025" else run.idx.facility_province(
-            f, "pre2025")[0]
+        province = (
+            f.province_code if edition == "2025" else run.idx.facility_province(f, "pre2025")[0]
+        )
         if province not in provinces:
             problems.append(f"province {province}")
         commune = f.commune_code if edition == "2025" else f.commune_code_pre2025
@@ -65,9 +68,15 @@ def _valid_admin_codes(run: Run) -> Outcome:
             continue
         if problems:
             failing.append({**fact_ref(f), "problems": problems})
-    out = facility_check(facilities, failing, unknown, (
-        "Chưa có danh mục xã của một số tỉnh để kiểm tra.",
-        "The commune catalogue of some provinces is not loaded."))
+    out = facility_check(
+        facilities,
+        failing,
+        unknown,
+        (
+            "Chưa có danh mục xã của một số tỉnh để kiểm tra.",
+            "The commune catalogue of some provinces is not loaded.",
+        ),
+    )
     out.evidence["edition"] = edition
     return out
 
@@ -76,11 +85,12 @@ def _plan_unit_codes(run: Run) -> Outcome:
     plan = run.plan
     day = plan.issued_on or date(plan.period_start, 1, 1)
     edition = plan.jurisdiction.edition
-    known = {(u.level, u.code) for u in run.ctx.units
-             if u.edition == edition and u.valid_on(day)}
+    known = {(u.level, u.code) for u in run.ctx.units if u.edition == edition and u.valid_on(day)}
     if not known:
-        return not_evaluable(f"Chưa có danh mục đơn vị hành chính ({edition}).",
-                             f"No administrative unit catalogue ({edition}) is loaded.")
+        return not_evaluable(
+            f"Chưa có danh mục đơn vị hành chính ({edition}).",
+            f"No administrative unit catalogue ({edition}) is loaded.",
+        )
     wanted: set[tuple[str, str]] = {("province", c) for c in plan.jurisdiction.province_codes}
     for rule in plan.rules:
         level = rule.params.get("level")
@@ -89,9 +99,13 @@ def _plan_unit_codes(run: Run) -> Outcome:
         codes = list(rule.params.get("units") or ()) + list(rule.params.get("unit_min") or ())
         wanted.update((level, c) for c in codes)
     bad = sorted(wanted - known)
-    ev: dict[str, Any] = {"n_checked": len(wanted), "n_failing": len(bad),
-                          "failing_units": [{"level": lv, "code": c} for lv, c in bad],
-                          "failing_names": join_names([f"{lv} {c}" for lv, c in bad]),
-                          "date": day.isoformat(), "date_vi": f"{day:%d/%m/%Y}",
-                          "edition": edition}
+    ev: dict[str, Any] = {
+        "n_checked": len(wanted),
+        "n_failing": len(bad),
+        "failing_units": [{"level": lv, "code": c} for lv, c in bad],
+        "failing_names": join_names([f"{lv} {c}" for lv, c in bad]),
+        "date": day.isoformat(),
+        "date_vi": f"{day:%d/%m/%Y}",
+        "edition": edition,
+    }
     return Outcome(Status.FAIL if bad else Status.PASS, "plan_units", ev)

@@ -39,28 +39,45 @@ class CoverageRun:
 def demand_points(session: Session, province_code: str, level: str) -> list[cov.DemandPoint]:
     """Representative points of a province's communes (2025) or pre-2025 districts."""
     if level == "district":
-        old_codes = [old for old, new in geography.province_code_map(session).items()
-                     if new == province_code] or [province_code]
-        stmt = select(AdminUnit).where(AdminUnit.edition == Edition.PRE2025,
-                                       AdminUnit.level == Level.DISTRICT,
-                                       AdminUnit.province_code.in_(old_codes))
+        old_codes = [
+            old for old, new in geography.province_code_map(session).items() if new == province_code
+        ] or [province_code]
+        stmt = select(AdminUnit).where(
+            AdminUnit.edition == Edition.PRE2025,
+            AdminUnit.level == Level.DISTRICT,
+            AdminUnit.province_code.in_(old_codes),
+        )
     else:
-        stmt = select(AdminUnit).where(AdminUnit.edition == Edition.CURRENT,
-                                       AdminUnit.level == Level.COMMUNE,
-                                       AdminUnit.province_code == province_code)
+        stmt = select(AdminUnit).where(
+            AdminUnit.edition == Edition.CURRENT,
+            AdminUnit.level == Level.COMMUNE,
+            AdminUnit.province_code == province_code,
+        )
     units = session.scalars(stmt.order_by(AdminUnit.code)).all()
-    return [cov.DemandPoint(u.code, u.rep_lon, u.rep_lat,
-                            float(u.population) if u.population is not None else None, u.name)
-            for u in units]
+    return [
+        cov.DemandPoint(
+            u.code,
+            u.rep_lon,
+            u.rep_lat,
+            float(u.population) if u.population is not None else None,
+            u.name,
+        )
+        for u in units
+    ]
 
 
-def reach_box(session: Session, province_code: str, distance_km: float
-              ) -> tuple[float, float, float, float] | None:
+def reach_box(
+    session: Session, province_code: str, distance_km: float
+) -> tuple[float, float, float, float] | None:
     """The province's current extent grown by ``distance_km``: where supply can serve it."""
-    row = session.execute(select(
-        func.min(AdminUnit.min_lon), func.min(AdminUnit.min_lat), func.max(AdminUnit.max_lon),
-        func.max(AdminUnit.max_lat)).where(AdminUnit.edition == Edition.CURRENT,
-                                           AdminUnit.province_code == province_code)).one()
+    row = session.execute(
+        select(
+            func.min(AdminUnit.min_lon),
+            func.min(AdminUnit.min_lat),
+            func.max(AdminUnit.max_lon),
+            func.max(AdminUnit.max_lat),
+        ).where(AdminUnit.edition == Edition.CURRENT, AdminUnit.province_code == province_code)
+    ).one()
     if any(v is None for v in row):
         return None
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in row)
@@ -70,66 +87,119 @@ def reach_box(session: Session, province_code: str, distance_km: float
     return (min_lon - pad_lon, min_lat - pad_lat, max_lon + pad_lon, max_lat + pad_lat)
 
 
-def supply_points(session: Session, reader: Reader, type_codes: Sequence[str], *,
-                  province_code: str, distance_km: float, scenario: Scenario | None = None,
-                  statuses: Sequence[str] = ("operating",),
-                  as_of: date | None = None) -> list[cov.SupplyPoint]:
+def supply_points(
+    session: Session,
+    reader: Reader,
+    type_codes: Sequence[str],
+    *,
+    province_code: str,
+    distance_km: float,
+    scenario: Scenario | None = None,
+    statuses: Sequence[str] = ("operating",),
+    as_of: date | None = None,
+) -> list[cov.SupplyPoint]:
     """Facilities of these types (with the scenario applied) that can serve the province,
     at the points the reader sees."""
     as_of = as_of or (scenario_as_of(scenario) if scenario else date.today())
     box = reach_box(session, province_code, distance_km)
-    facts = facility_facts(session, reader, as_of=as_of, everywhere=True, bbox=box) \
-        if box is not None else []
+    facts = (
+        facility_facts(session, reader, as_of=as_of, everywhere=True, bbox=box)
+        if box is not None
+        else []
+    )
     if scenario is not None:
         facts = apply_scenario(facts, scenario, item_views(session, reader, scenario))
     wanted = set(type_codes)
-    return [cov.SupplyPoint(f.id, float(f.lon), float(f.lat), f.code) for f in facts
-            if f.type_code in wanted and f.lon is not None and f.lat is not None
-            and rules.effective_status(f, as_of) in statuses]
+    return [
+        cov.SupplyPoint(f.id, float(f.lon), float(f.lat), f.code)
+        for f in facts
+        if f.type_code in wanted
+        and f.lon is not None
+        and f.lat is not None
+        and rules.effective_status(f, as_of) in statuses
+    ]
 
 
-def coverage(session: Session, reader: Reader, *, province_code: str,
-             type_codes: Sequence[str], distance_km: float, level: str,
-             scenario: Scenario | None = None) -> CoverageRun:
+def coverage(
+    session: Session,
+    reader: Reader,
+    *,
+    province_code: str,
+    type_codes: Sequence[str],
+    distance_km: float,
+    level: str,
+    scenario: Scenario | None = None,
+) -> CoverageRun:
     """Population (or units, where population is unknown) within reach of a facility."""
     demand = demand_points(session, province_code, level)
-    supply = supply_points(session, reader, type_codes, province_code=province_code,
-                           distance_km=distance_km, scenario=scenario)
+    supply = supply_points(
+        session,
+        reader,
+        type_codes,
+        province_code=province_code,
+        distance_km=distance_km,
+        scenario=scenario,
+    )
     analysis = cov.analyse_coverage(demand, supply, distance_km)
     return CoverageRun(analysis, demand, supply, analysis.total.basis == "population")
 
 
-def siting_candidates(session: Session, reader: Reader, province_code: str,
-                      scenario: Scenario | None = None) -> list[siting.CandidateSite]:
+def siting_candidates(
+    session: Session, reader: Reader, province_code: str, scenario: Scenario | None = None
+) -> list[siting.CandidateSite]:
     """Candidate sites: the 2025 communes' representative points, plus the scenario's
     proposals at the points the reader sees."""
-    out = [siting.CandidateSite(f"U{d.code}", float(d.lon), float(d.lat), d.name)
-           for d in demand_points(session, province_code, "commune")
-           if d.lon is not None and d.lat is not None]
+    out = [
+        siting.CandidateSite(f"U{d.code}", float(d.lon), float(d.lat), d.name)
+        for d in demand_points(session, province_code, "commune")
+        if d.lon is not None and d.lat is not None
+    ]
     if scenario is not None:
         views = item_views(session, reader, scenario)
         for item in scenario.items:
             view = views.get(item.id)
-            if item.action is ItemAction.ADD and view is not None and view.lon is not None \
-                    and view.lat is not None:
-                out.append(siting.CandidateSite(f"S{item.id}", float(view.lon),
-                                                float(view.lat), item.name or ""))
+            if (
+                item.action is ItemAction.ADD
+                and view is not None
+                and view.lon is not None
+                and view.lat is not None
+            ):
+                out.append(
+                    siting.CandidateSite(
+                        f"S{item.id}", float(view.lon), float(view.lat), item.name or ""
+                    )
+                )
     return out
 
 
-def suggest_sites(session: Session, reader: Reader, *, province_code: str,
-                  type_codes: Sequence[str], distance_km: float, level: str, model: str,
-                  k: int, time_limit_s: float, scenario: Scenario | None = None
-                  ) -> tuple[siting.SitingResult, dict[str, siting.CandidateSite]]:
+def suggest_sites(
+    session: Session,
+    reader: Reader,
+    *,
+    province_code: str,
+    type_codes: Sequence[str],
+    distance_km: float,
+    level: str,
+    model: str,
+    k: int,
+    time_limit_s: float,
+    scenario: Scenario | None = None,
+) -> tuple[siting.SitingResult, dict[str, siting.CandidateSite]]:
     """Run MCLP (k new sites) or LSCP (fewest sites) with the existing network fixed."""
     demand = demand_points(session, province_code, level)
-    existing = supply_points(session, reader, type_codes, province_code=province_code,
-                             distance_km=distance_km, scenario=scenario)
+    existing = supply_points(
+        session,
+        reader,
+        type_codes,
+        province_code=province_code,
+        distance_km=distance_km,
+        scenario=scenario,
+    )
     candidates = siting_candidates(session, reader, province_code, scenario)
     if model == "lscp":
-        result = siting.suggest_sites_lscp(demand, existing, candidates, distance_km,
-                                           time_limit_s)
+        result = siting.suggest_sites_lscp(demand, existing, candidates, distance_km, time_limit_s)
     else:
-        result = siting.suggest_sites_mclp(demand, existing, candidates, k, distance_km,
-                                           time_limit_s)
+        result = siting.suggest_sites_mclp(
+            demand, existing, candidates, k, distance_km, time_limit_s
+        )
     return result, {c.id: c for c in candidates}

@@ -36,23 +36,43 @@ Box = tuple[float, float, float, float]
 
 def _facility_fact(f: FacilityRecord, status: str) -> rules.FacilityFact:
     return rules.FacilityFact(
-        id=f.id, code=f.code, name=f.name, type_code=f.type_code,
-        ownership=f.ownership.value, status=status, province_code=f.province_code,
-        commune_code=f.commune_code, district_code=f.district_code, category=f.category,
-        lon=f.lon, lat=f.lat, design_capacity=f.design_capacity, residents=f.residents,
-        has_registration=bool(f.registration_no), has_licence=bool(f.licence_no),
-        opened_on=f.opened_on, closed_on=f.closed_on, approximate=f.location_approximate,
+        id=f.id,
+        code=f.code,
+        name=f.name,
+        type_code=f.type_code,
+        ownership=f.ownership.value,
+        status=status,
+        province_code=f.province_code,
+        commune_code=f.commune_code,
+        district_code=f.district_code,
+        category=f.category,
+        lon=f.lon,
+        lat=f.lat,
+        design_capacity=f.design_capacity,
+        residents=f.residents,
+        has_registration=bool(f.registration_no),
+        has_licence=bool(f.licence_no),
+        opened_on=f.opened_on,
+        closed_on=f.closed_on,
+        approximate=f.location_approximate,
     )
 
 
-def facility_facts(session: Session, reader: Reader, *, as_of: date,
-                   province_codes: Sequence[str] | None = None, everywhere: bool = False,
-                   bbox: Box | None = None) -> list[rules.FacilityFact]:
+def facility_facts(
+    session: Session,
+    reader: Reader,
+    *,
+    as_of: date,
+    province_codes: Sequence[str] | None = None,
+    everywhere: bool = False,
+    bbox: Box | None = None,
+) -> list[rules.FacilityFact]:
     """Facts about every facility the reader may see (planned and closed ones included),
     with its status on ``as_of`` from the status history; facilities not yet registered on
     ``as_of`` are left out. ``everywhere``/``bbox``: see ``facilities.read.records``."""
-    found = read.records(session, reader, provinces=province_codes, everywhere=everywhere,
-                         bbox=bbox)
+    found = read.records(
+        session, reader, provinces=province_codes, everywhere=everywhere, bbox=bbox
+    )
     statuses = read.statuses_on(session, [f.id for f in found], as_of)
     facts = []
     for record in found:
@@ -64,26 +84,48 @@ def facility_facts(session: Session, reader: Reader, *, as_of: date,
 
 def unit_facts(session: Session) -> list[rules.UnitFact]:
     """Every administrative unit of both editions, without outlines."""
-    rows = session.execute(select(
-        AdminUnit.id, AdminUnit.parent_id, AdminUnit.code, AdminUnit.level, AdminUnit.name,
-        AdminUnit.edition, AdminUnit.population, AdminUnit.population_year, AdminUnit.rep_lon,
-        AdminUnit.rep_lat, AdminUnit.province_code, AdminUnit.valid_from, AdminUnit.valid_to,
-    )).all()
+    rows = session.execute(
+        select(
+            AdminUnit.id,
+            AdminUnit.parent_id,
+            AdminUnit.code,
+            AdminUnit.level,
+            AdminUnit.name,
+            AdminUnit.edition,
+            AdminUnit.population,
+            AdminUnit.population_year,
+            AdminUnit.rep_lon,
+            AdminUnit.rep_lat,
+            AdminUnit.province_code,
+            AdminUnit.valid_from,
+            AdminUnit.valid_to,
+        )
+    ).all()
     code_of = {r.id: r.code for r in rows}
     return [
         rules.UnitFact(
-            code=r.code, level=Level(r.level).value, name=r.name,
-            parent_code=code_of.get(r.parent_id), edition=Edition(r.edition).value,
-            population=r.population, population_year=r.population_year, rep_lon=r.rep_lon,
-            rep_lat=r.rep_lat, province_code=r.province_code, valid_from=r.valid_from,
+            code=r.code,
+            level=Level(r.level).value,
+            name=r.name,
+            parent_code=code_of.get(r.parent_id),
+            edition=Edition(r.edition).value,
+            population=r.population,
+            population_year=r.population_year,
+            rep_lon=r.rep_lon,
+            rep_lat=r.rep_lat,
+            province_code=r.province_code,
+            valid_from=r.valid_from,
             valid_to=r.valid_to,
         )
         for r in rows
     ]
 
 
-def apply_scenario(facts: Sequence[rules.FacilityFact], scenario: Scenario,
-                   views: Mapping[int, ItemView] | None = None) -> list[rules.FacilityFact]:
+def apply_scenario(
+    facts: Sequence[rules.FacilityFact],
+    scenario: Scenario,
+    views: Mapping[int, ItemView] | None = None,
+) -> list[rules.FacilityFact]:
     """The facts as the scenario would leave them (see the module docstring). ``views`` gives
     the point each proposed facility is shown at (``scenarios.item_views``); without them the
     proposal's own point is used."""
@@ -94,11 +136,19 @@ def apply_scenario(facts: Sequence[rules.FacilityFact], scenario: Scenario,
             view = (views or {}).get(item.id)
             lon, lat = (view.lon, view.lat) if view is not None else (item.lon, item.lat)
             fact = rules.FacilityFact(
-                id=f"S{item.id}", code=f"KB-{item.id}", name=item.name or "",
-                type_code=item.type_code or "", ownership=item.ownership or "public",
-                status="operating", province_code=item.province_code,
-                commune_code=item.commune_code, district_code=item.district_code,
-                lon=lon, lat=lat, design_capacity=item.design_capacity, opened_on=opened,
+                id=f"S{item.id}",
+                code=f"KB-{item.id}",
+                name=item.name or "",
+                type_code=item.type_code or "",
+                ownership=item.ownership or "public",
+                status="operating",
+                province_code=item.province_code,
+                commune_code=item.commune_code,
+                district_code=item.district_code,
+                lon=lon,
+                lat=lat,
+                design_capacity=item.design_capacity,
+                opened_on=opened,
                 approximate=bool(view and view.generalised),
             )
             by_id[fact.id] = fact
@@ -110,9 +160,12 @@ def apply_scenario(facts: Sequence[rules.FacilityFact], scenario: Scenario,
             by_id[current.id] = replace(current, design_capacity=item.design_capacity)
         elif item.action is ItemAction.UPGRADE:
             by_id[current.id] = replace(
-                current, status=item.new_status or current.status,
-                design_capacity=item.design_capacity if item.design_capacity is not None
-                else current.design_capacity)
+                current,
+                status=item.new_status or current.status,
+                design_capacity=item.design_capacity
+                if item.design_capacity is not None
+                else current.design_capacity,
+            )
         elif item.action is ItemAction.CLOSE:
             by_id[current.id] = replace(current, status="closed", closed_on=None)
     return list(by_id.values())
@@ -123,9 +176,14 @@ def scenario_as_of(scenario: Scenario) -> date:
     return date(scenario.target_year, 12, 31)
 
 
-def build_context(session: Session, reader: Reader, *, as_of: date,
-                  jurisdiction: str | None, scenario: Scenario | None = None
-                  ) -> rules.CheckContext:
+def build_context(
+    session: Session,
+    reader: Reader,
+    *,
+    as_of: date,
+    jurisdiction: str | None,
+    scenario: Scenario | None = None,
+) -> rules.CheckContext:
     """The engine's input read from the live registry (and the scenario, if any), as the
     reader may see it.
 
@@ -139,7 +197,9 @@ def build_context(session: Session, reader: Reader, *, as_of: date,
     if scenario is not None:
         facts = apply_scenario(facts, scenario, item_views(session, reader, scenario))
     return rules.CheckContext(
-        as_of=as_of, facilities=tuple(facts), units=tuple(unit_facts(session)),
+        as_of=as_of,
+        facilities=tuple(facts),
+        units=tuple(unit_facts(session)),
         jurisdiction_province_codes=None if jurisdiction is None else frozenset(codes or ()),
         type_categories=facility_services.type_categories(session),
         province_code_map=geography.province_code_map(session),
@@ -156,9 +216,16 @@ class CheckRun:
     reports: list[tuple[MasterPlan, rules.PlanReport]]
 
 
-def run_check(session: Session, reader: Reader, plan_codes: Sequence[str] | None, *,
-              as_of: date | None, jurisdiction: str | None, scenario: Scenario | None = None,
-              context: rules.CheckContext | None = None) -> CheckRun:
+def run_check(
+    session: Session,
+    reader: Reader,
+    plan_codes: Sequence[str] | None,
+    *,
+    as_of: date | None,
+    jurisdiction: str | None,
+    scenario: Scenario | None = None,
+    context: rules.CheckContext | None = None,
+) -> CheckRun:
     """Check the named plans (all when None) against the registry or a scenario; an unknown
     plan code is a ``PlanningError``."""
     if as_of is None:
@@ -169,10 +236,11 @@ def run_check(session: Session, reader: Reader, plan_codes: Sequence[str] | None
         rows = [r for r in rows if r.code in wanted]
         missing = wanted - {r.code for r in rows}
         if missing:
-            raise PlanningError(str(_l("Unknown plan: %(codes)s",
-                                       codes=", ".join(sorted(missing)))))
-    ctx = context or build_context(session, reader, as_of=as_of, jurisdiction=jurisdiction,
-                                   scenario=scenario)
+            raise PlanningError(
+                str(_l("Unknown plan: %(codes)s", codes=", ".join(sorted(missing))))
+            )
+    ctx = context or build_context(
+        session, reader, as_of=as_of, jurisdiction=jurisdiction, scenario=scenario
+    )
     reports = [(row, rules.evaluate(plan_from_row(row), ctx)) for row in rows]
-    return CheckRun(as_of, scenario.province_code if scenario else jurisdiction, scenario,
-                    reports)
+    return CheckRun(as_of, scenario.province_code if scenario else jurisdiction, scenario, reports)

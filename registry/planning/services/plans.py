@@ -53,8 +53,13 @@ def load_plans(session: Session, plans: Iterable[plan_schema.Plan] | None = None
     removed. Returns counts of plans and rules created and updated.
     """
     plans = plan_schema.load_plans() if plans is None else list(plans)
-    counts = {"plans_created": 0, "plans_updated": 0, "rules_created": 0, "rules_updated": 0,
-              "rules_removed": 0}
+    counts = {
+        "plans_created": 0,
+        "plans_updated": 0,
+        "rules_created": 0,
+        "rules_updated": 0,
+        "rules_removed": 0,
+    }
     set_reason(session, "flask planning load")
     for plan in plans:
         row = session.scalars(select(MasterPlan).where(MasterPlan.code == plan.code)).first()
@@ -63,13 +68,20 @@ def load_plans(session: Session, plans: Iterable[plan_schema.Plan] | None = None
             session.add(row)
             counts["plans_created"] += 1
         values = {
-            "title_vi": plan.title_vi, "title_en": plan.title_en, "document": plan.document,
-            "issuing_body_vi": plan.issuing_body_vi, "issuing_body_en": plan.issuing_body_en,
-            "issued_on": plan.issued_on, "period_start": plan.period_start,
-            "period_end": plan.period_end, "national": plan.jurisdiction.national,
+            "title_vi": plan.title_vi,
+            "title_en": plan.title_en,
+            "document": plan.document,
+            "issuing_body_vi": plan.issuing_body_vi,
+            "issuing_body_en": plan.issuing_body_en,
+            "issued_on": plan.issued_on,
+            "period_start": plan.period_start,
+            "period_end": plan.period_end,
+            "national": plan.jurisdiction.national,
             "province_codes": sorted(plan.jurisdiction.province_codes),
-            "edition": plan.jurisdiction.edition, "successor_of": plan.successor_of,
-            "notes_vi": plan.notes_vi, "notes_en": plan.notes_en,
+            "edition": plan.jurisdiction.edition,
+            "successor_of": plan.successor_of,
+            "notes_vi": plan.notes_vi,
+            "notes_en": plan.notes_en,
             "source_file": plan.source_file,
         }
         changed = _assign(row, values)
@@ -86,12 +98,19 @@ def load_plans(session: Session, plans: Iterable[plan_schema.Plan] | None = None
             else:
                 is_new = False
             rule_values = {
-                "position": position, "kind": rule.kind, "title_vi": rule.title_vi,
-                "title_en": rule.title_en, "severity": rule.severity,
-                "target_year": rule.target_year, "source_document": rule.source.document,
-                "source_section": rule.source.section, "source_lines": rule.source.lines,
-                "source_quote": rule.source.quote, "note_vi": rule.note_vi,
-                "note_en": rule.note_en, "params": _plain(rule.params),
+                "position": position,
+                "kind": rule.kind,
+                "title_vi": rule.title_vi,
+                "title_en": rule.title_en,
+                "severity": rule.severity,
+                "target_year": rule.target_year,
+                "source_document": rule.source.document,
+                "source_section": rule.source.section,
+                "source_lines": rule.source.lines,
+                "source_quote": rule.source.quote,
+                "note_vi": rule.note_vi,
+                "note_en": rule.note_en,
+                "params": _plain(rule.params),
             }
             if _assign(rrow, rule_values) and not is_new:
                 counts["rules_updated"] += 1
@@ -125,18 +144,29 @@ def effective_params(rule: PlanRule) -> dict[str, Any]:
 
 
 def _raw_rule(rule: PlanRule, params: Mapping[str, Any]) -> dict[str, Any]:
-    source = {"document": rule.source_document, "section": rule.source_section,
-              "lines": rule.source_lines, "quote": rule.source_quote}
+    source = {
+        "document": rule.source_document,
+        "section": rule.source_section,
+        "lines": rule.source_lines,
+        "quote": rule.source_quote,
+    }
     return {
-        "code": rule.code, "kind": rule.kind, "title_vi": rule.title_vi,
-        "title_en": rule.title_en, "severity": rule.severity, "target_year": rule.target_year,
+        "code": rule.code,
+        "kind": rule.kind,
+        "title_vi": rule.title_vi,
+        "title_en": rule.title_en,
+        "severity": rule.severity,
+        "target_year": rule.target_year,
         "source": {k: v for k, v in source.items() if v is not None},
-        "note_vi": rule.note_vi, "note_en": rule.note_en, "params": dict(params),
+        "note_vi": rule.note_vi,
+        "note_en": rule.note_en,
+        "params": dict(params),
     }
 
 
-def plan_from_row(row: MasterPlan, overrides: Mapping[int, Mapping[str, Any]] | None = None
-                  ) -> plan_schema.Plan:
+def plan_from_row(
+    row: MasterPlan, overrides: Mapping[int, Mapping[str, Any]] | None = None
+) -> plan_schema.Plan:
     """The validated ``Plan`` the engine checks, with user-entered targets applied.
 
     ``overrides`` (rule id -> parameters) lets a caller validate a change before saving it.
@@ -145,31 +175,44 @@ def plan_from_row(row: MasterPlan, overrides: Mapping[int, Mapping[str, Any]] | 
     for rule in row.rules:
         params = (overrides or {}).get(rule.id) or effective_params(rule)
         raw_rules.append(_raw_rule(rule, params))
-    jurisdiction: dict[str, Any] = {"scope": "national" if row.national else "provinces",
-                                    "edition": row.edition}
+    jurisdiction: dict[str, Any] = {
+        "scope": "national" if row.national else "provinces",
+        "edition": row.edition,
+    }
     if not row.national:
         jurisdiction["province_codes"] = list(row.province_codes)
     raw = {
-        "code": row.code, "title_vi": row.title_vi, "title_en": row.title_en,
-        "document": row.document, "issuing_body_vi": row.issuing_body_vi,
-        "issuing_body_en": row.issuing_body_en, "issued_on": row.issued_on,
+        "code": row.code,
+        "title_vi": row.title_vi,
+        "title_en": row.title_en,
+        "document": row.document,
+        "issuing_body_vi": row.issuing_body_vi,
+        "issuing_body_en": row.issuing_body_en,
+        "issued_on": row.issued_on,
         "period": {"start": row.period_start, "end": row.period_end},
-        "jurisdiction": jurisdiction, "successor_of": row.successor_of,
-        "notes_vi": row.notes_vi, "notes_en": row.notes_en, "source_file": row.source_file,
+        "jurisdiction": jurisdiction,
+        "successor_of": row.successor_of,
+        "notes_vi": row.notes_vi,
+        "notes_en": row.notes_en,
+        "source_file": row.source_file,
         "rules": raw_rules,
     }
     return plan_schema.parse_plan(raw, f"db:{row.code}")
 
 
 def all_plans(session: Session) -> list[MasterPlan]:
-    return list(session.scalars(select(MasterPlan).order_by(MasterPlan.code)
-                                .options(selectinload(MasterPlan.rules))))
+    return list(
+        session.scalars(
+            select(MasterPlan).order_by(MasterPlan.code).options(selectinload(MasterPlan.rules))
+        )
+    )
 
 
 def plan_by_code(session: Session, code: str) -> MasterPlan | None:
     """A plan with its rules loaded."""
-    return session.scalars(select(MasterPlan).where(MasterPlan.code == code)
-                           .options(selectinload(MasterPlan.rules))).first()
+    return session.scalars(
+        select(MasterPlan).where(MasterPlan.code == code).options(selectinload(MasterPlan.rules))
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -190,11 +233,11 @@ def target_slots(rule: PlanRule) -> list[TargetSlot]:
     """The targets of a rule, with their current value (None: not set)."""
     params = effective_params(rule)
     overrides = rule.overrides or {}
-    slots = [TargetSlot(key, None, params[key], key in overrides)
-             for key in TARGET_KEYS if key in params]
+    slots = [
+        TargetSlot(key, None, params[key], key in overrides) for key in TARGET_KEYS if key in params
+    ]
     for unit, value in (params.get("unit_min") or {}).items():
-        slots.append(TargetSlot("unit_min", unit, value,
-                                unit in (overrides.get("unit_min") or {})))
+        slots.append(TargetSlot("unit_min", unit, value, unit in (overrides.get("unit_min") or {})))
     return slots
 
 
@@ -208,8 +251,9 @@ def target_province(session: Session, plan: MasterPlan, unit_code: str | None) -
     return None
 
 
-def ensure_may_edit(session: Session, plan: MasterPlan, unit_code: str | None,
-                    editor_province: str | None) -> str | None:
+def ensure_may_edit(
+    session: Session, plan: MasterPlan, unit_code: str | None, editor_province: str | None
+) -> str | None:
     """Only users whose jurisdiction covers a target may change it: national users any;
     a provincial user their province's plan, or their own units' entries of a national plan.
     Returns the province the change belongs to (for the audit trail)."""
@@ -218,16 +262,24 @@ def ensure_may_edit(session: Session, plan: MasterPlan, unit_code: str | None,
         return province
     covered = set()
     if not plan.national:
-        covered = {geography.current_province_of(session, c, plan.edition)
-                   for c in plan.province_codes}
+        covered = {
+            geography.current_province_of(session, c, plan.edition) for c in plan.province_codes
+        }
     if editor_province == province or (province is None and editor_province in covered):
         return province
     raise PermissionDenied(str(_l("This target belongs to another jurisdiction.")))
 
 
-def set_rule_target(session: Session, rule: PlanRule, key: str, value: float | None, *,
-                    unit_code: str | None = None, reason: str,
-                    editor_province: str | None) -> PlanRule:
+def set_rule_target(
+    session: Session,
+    rule: PlanRule,
+    key: str,
+    value: float | None,
+    *,
+    unit_code: str | None = None,
+    reason: str,
+    editor_province: str | None,
+) -> PlanRule:
     """Enter or change one target of a rule (``value`` None: not set); audited with ``reason``
     under the province the target belongs to. ``editor_province`` is the editor's
     jurisdiction (None: national).
@@ -272,8 +324,9 @@ class TargetRow:
     value: float | None
 
 
-def import_targets(session: Session, rows: Sequence[TargetRow], *, reason: str,
-                   editor_province: str | None) -> int:
+def import_targets(
+    session: Session, rows: Sequence[TargetRow], *, reason: str, editor_province: str | None
+) -> int:
     """Apply a targets file all-or-nothing; ``TargetImportFailed`` lists every bad row."""
     errors: list[tuple[int, str]] = []
     plans = {p.code: p for p in all_plans(session)}
@@ -301,9 +354,15 @@ def import_targets(session: Session, rows: Sequence[TargetRow], *, reason: str,
     try:
         with session.begin_nested():
             for rule, row in planned:
-                set_rule_target(session, rule, row.key, row.value, unit_code=row.unit_code,
-                                reason=reason, editor_province=editor_province)
+                set_rule_target(
+                    session,
+                    rule,
+                    row.key,
+                    row.value,
+                    unit_code=row.unit_code,
+                    reason=reason,
+                    editor_province=editor_province,
+                )
     except PlanningError as exc:
         raise TargetImportFailed([(0, exc.message)]) from None
     return len(planned)
-

@@ -34,29 +34,60 @@ def visible_scenarios(session: Session, user: Any) -> list[Scenario]:
     return list(session.scalars(stmt))
 
 
-def create_scenario(session: Session, *, name: str, province_code: str, target_year: int,
-                    notes: str | None, actor_id: int | None) -> Scenario:
+def create_scenario(
+    session: Session,
+    *,
+    name: str,
+    province_code: str,
+    target_year: int,
+    notes: str | None,
+    actor_id: int | None,
+) -> Scenario:
     """A new, empty scenario for one province."""
     if not name or not name.strip():
         raise PlanningError(str(_l("The name is required.")), field="name")
-    scenario = Scenario(name=name.strip(), province_code=province_code,
-                        target_year=target_year, notes=notes or None, created_by_id=actor_id)
+    scenario = Scenario(
+        name=name.strip(),
+        province_code=province_code,
+        target_year=target_year,
+        notes=notes or None,
+        created_by_id=actor_id,
+    )
     session.add(scenario)
     session.flush()
     return scenario
 
 
-_COPIED = ("action", "facility_id", "name", "type_code", "ownership", "lon", "lat",
-           "province_code", "commune_code", "old_province_code", "district_code",
-           "design_capacity", "new_status", "notes")  # lon/lat: set on proposals only
+_COPIED = (
+    "action",
+    "facility_id",
+    "name",
+    "type_code",
+    "ownership",
+    "lon",
+    "lat",
+    "province_code",
+    "commune_code",
+    "old_province_code",
+    "district_code",
+    "design_capacity",
+    "new_status",
+    "notes",
+)  # lon/lat: set on proposals only
 
 
-def copy_scenario(session: Session, scenario: Scenario, *, name: str,
-                  actor_id: int | None) -> Scenario:
+def copy_scenario(
+    session: Session, scenario: Scenario, *, name: str, actor_id: int | None
+) -> Scenario:
     """A new scenario with the same items (not adopted), to try a variant."""
-    new = create_scenario(session, name=name, province_code=scenario.province_code,
-                          target_year=scenario.target_year, notes=scenario.notes,
-                          actor_id=actor_id)
+    new = create_scenario(
+        session,
+        name=name,
+        province_code=scenario.province_code,
+        target_year=scenario.target_year,
+        notes=scenario.notes,
+        actor_id=actor_id,
+    )
     new.copied_from_id = scenario.id
     for item in scenario.items:
         new.items.append(ScenarioItem(**{k: getattr(item, k) for k in _COPIED}))
@@ -70,11 +101,19 @@ def _ensure_open(scenario: Scenario) -> None:
 
 
 def add_item(
-    session: Session, scenario: Scenario, *, action: ItemAction,
+    session: Session,
+    scenario: Scenario,
+    *,
+    action: ItemAction,
     facility: FacilityRecord | None = None,
-    name: str | None = None, type_code: str | None = None, ownership: str | None = None,
-    lon: float | None = None, lat: float | None = None, design_capacity: int | None = None,
-    new_status: str | None = None, notes: str | None = None,
+    name: str | None = None,
+    type_code: str | None = None,
+    ownership: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    design_capacity: int | None = None,
+    new_status: str | None = None,
+    notes: str | None = None,
 ) -> ScenarioItem:
     """Propose a change in the scenario; the registry is not touched. ``facility`` is the
     record (as the proposer sees it) a capacity, upgrade or closure proposal refers to."""
@@ -91,8 +130,9 @@ def add_item(
             raise PlanningError(str(_l("The location is required.")), field="lat")
         where = geography.locate(session, lon, lat)
         if where.province is None or where.province.code != scenario.province_code:
-            raise PlanningError(str(_l("The location is outside the scenario's province.")),
-                                field="lat")
+            raise PlanningError(
+                str(_l("The location is outside the scenario's province.")), field="lat"
+            )
         item.name, item.type_code = name.strip(), type_code
         item.ownership = Ownership(ownership or "public").value
         item.lon, item.lat = lon, lat
@@ -102,13 +142,13 @@ def add_item(
         item.district_code = where.district.code if where.district else None
     else:
         if facility is None or facility.province_code != scenario.province_code:
-            raise PlanningError(str(_l("Choose a facility of the scenario's province.")),
-                                field="facility_id")
+            raise PlanningError(
+                str(_l("Choose a facility of the scenario's province.")), field="facility_id"
+            )
         if facility.status is FacilityStatus.CLOSED:
             raise PlanningError(str(_l("This facility is closed.")), field="facility_id")
         if action is ItemAction.CAPACITY and design_capacity is None:
-            raise PlanningError(str(_l("Enter the new design capacity.")),
-                                field="design_capacity")
+            raise PlanningError(str(_l("Enter the new design capacity.")), field="design_capacity")
         if action is ItemAction.UPGRADE:
             if new_status not in FacilityStatus._value2member_map_ or new_status == "closed":
                 raise PlanningError(str(_l("Choose the new status.")), field="new_status")
@@ -128,8 +168,9 @@ def remove_item(session: Session, item: ScenarioItem) -> None:
     session.flush()
 
 
-def adopt_scenario(session: Session, scenario: Scenario, *, actor_id: int | None,
-                   today: date | None = None) -> list[Any]:
+def adopt_scenario(
+    session: Session, scenario: Scenario, *, actor_id: int | None, today: date | None = None
+) -> list[Any]:
     """Write the scenario into the registry, all or nothing, once.
 
     New facilities are registered as *planned*; capacity changes, upgrades and closures go
@@ -144,37 +185,63 @@ def adopt_scenario(session: Session, scenario: Scenario, *, actor_id: int | None
             for item in scenario.items:
                 if item.action is ItemAction.ADD:
                     facility, _warnings = facility_services.register_facility(
-                        session, facility_services.FacilityInput(
-                            name=item.name or "", type_code=item.type_code or "",
+                        session,
+                        facility_services.FacilityInput(
+                            name=item.name or "",
+                            type_code=item.type_code or "",
                             ownership=Ownership(item.ownership or "public"),
                             province_code=item.province_code or scenario.province_code,
-                            lon=float(item.lon or 0), lat=float(item.lat or 0),
+                            lon=float(item.lon or 0),
+                            lat=float(item.lat or 0),
                             status=FacilityStatus.PLANNED,
-                            design_capacity=item.design_capacity, notes=item.notes),
-                        actor_id=actor_id, confirm_duplicates=True, reason=reason,
-                        effective_on=today)
+                            design_capacity=item.design_capacity,
+                            notes=item.notes,
+                        ),
+                        actor_id=actor_id,
+                        confirm_duplicates=True,
+                        reason=reason,
+                        effective_on=today,
+                    )
                     item.adopted_facility_id = facility.id
                     created.append(facility)
                     continue
                 try:
                     facility = facility_services.for_update(session, item.facility_id or 0)
                 except RegistryError:
-                    raise PlanningError(str(_l("A facility of this scenario no longer "
-                                               "exists."))) from None
+                    raise PlanningError(
+                        str(_l("A facility of this scenario no longer exists."))
+                    ) from None
                 if item.action in (ItemAction.UPGRADE, ItemAction.CLOSE):
-                    target = (FacilityStatus.CLOSED if item.action is ItemAction.CLOSE
-                              else FacilityStatus(item.new_status or facility.status))
+                    target = (
+                        FacilityStatus.CLOSED
+                        if item.action is ItemAction.CLOSE
+                        else FacilityStatus(item.new_status or facility.status)
+                    )
                     if target is not facility.status:
                         facility_services.change_status(
-                            session, facility, target, effective_on=today, reason=reason,
-                            actor_id=actor_id, expected_version=facility.version)
-                if item.action in (ItemAction.CAPACITY, ItemAction.UPGRADE) and \
-                        item.design_capacity is not None:
+                            session,
+                            facility,
+                            target,
+                            effective_on=today,
+                            reason=reason,
+                            actor_id=actor_id,
+                            expected_version=facility.version,
+                        )
+                if (
+                    item.action in (ItemAction.CAPACITY, ItemAction.UPGRADE)
+                    and item.design_capacity is not None
+                ):
                     data = facility_services.FacilityInput.from_facility(facility)
                     data.design_capacity = item.design_capacity
                     facility_services.update_facility(
-                        session, facility, data, expected_version=facility.version,
-                        actor_id=actor_id, confirm_duplicates=True, reason=reason)
+                        session,
+                        facility,
+                        data,
+                        expected_version=facility.version,
+                        actor_id=actor_id,
+                        confirm_duplicates=True,
+                        reason=reason,
+                    )
                 item.adopted_facility_id = facility.id
             set_reason(session, reason)
             scenario.adopted_at = utcnow()
@@ -182,10 +249,10 @@ def adopt_scenario(session: Session, scenario: Scenario, *, actor_id: int | None
             session.flush()
     except facility_services.ValidationFailed as exc:
         detail = "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message
-        raise PlanningError(str(_l("The scenario could not be adopted: %(detail)s",
-                                   detail=detail))) from None
+        raise PlanningError(
+            str(_l("The scenario could not be adopted: %(detail)s", detail=detail))
+        ) from None
     return created
-
 
 
 @dataclass(frozen=True)
@@ -206,36 +273,43 @@ def item_views(session: Session, reader: Reader, scenario: Scenario) -> dict[int
     proposal of a confidential type is shown at its commune's representative point to a
     reader who may not see confidential locations of the scenario's province."""
     linked = {i.facility_id or i.adopted_facility_id for i in scenario.items}
-    records = {r.id: r for r in read.records(session, reader,
-                                             ids=sorted(i for i in linked if i is not None))}
+    records = {
+        r.id: r
+        for r in read.records(session, reader, ids=sorted(i for i in linked if i is not None))
+    }
     confidential = set(read.confidential_types(session))
     exact = reader.may_see_exact and reader.covers(scenario.province_code)
     out: dict[int, ItemView] = {}
     for item in scenario.items:
         record = records.get(item.facility_id or item.adopted_facility_id or 0)
         if item.action is not ItemAction.ADD or item.adopted_facility_id:
-            out[item.id] = ItemView(item.id, record.lon if record else None,
-                                    record.lat if record else None,
-                                    bool(record and record.generalised), record)
+            out[item.id] = ItemView(
+                item.id,
+                record.lon if record else None,
+                record.lat if record else None,
+                bool(record and record.generalised),
+                record,
+            )
         elif item.type_code in confidential and not exact:
             point = _commune_point(session, item.commune_code)
-            out[item.id] = ItemView(item.id, point[0] if point else None,
-                                    point[1] if point else None, True, None)
+            out[item.id] = ItemView(
+                item.id, point[0] if point else None, point[1] if point else None, True, None
+            )
         else:
             out[item.id] = ItemView(item.id, item.lon, item.lat, False, None)
     return out
 
 
 def _commune_point(session: Session, code: str | None) -> tuple[float, float] | None:
-    unit = geography.unit_by_code(session, code, Edition.CURRENT, Level.COMMUNE) if code \
-        else None
+    unit = geography.unit_by_code(session, code, Edition.CURRENT, Level.COMMUNE) if code else None
     if unit is None or unit.rep_lon is None or unit.rep_lat is None:
         return None
     return unit.rep_lon, unit.rep_lat
 
 
-def scenario_facilities(session: Session, reader: Reader, scenario: Scenario
-                        ) -> list[FacilityRecord]:
+def scenario_facilities(
+    session: Session, reader: Reader, scenario: Scenario
+) -> list[FacilityRecord]:
     """The open facilities of the scenario's province a proposal may refer to."""
     from registry.facilities.queries import FacilityFilter
 
