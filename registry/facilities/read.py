@@ -29,7 +29,9 @@ from sqlalchemy import (
     case,
     false,
     func,
+    not_,
     null,
+    or_,
     select,
     type_coerce,
 )
@@ -37,7 +39,7 @@ from sqlalchemy.orm import Session, aliased
 
 from registry.facilities.models import Facility, FacilityStatusChange, FacilityType
 from registry.facilities.queries import SORTS, FacilityFilter
-from registry.facilities.vocab import Ownership, Status
+from registry.facilities.vocab import FacilityLevel, LocationPrecision, Ownership, Status
 from registry.geo import bbox_around, distance_m, point
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.text import fold
@@ -112,6 +114,11 @@ class FacilityRecord:
     services: str | None
     registration_no: str | None
     licence_no: str | None
+    level: FacilityLevel | None
+    service_codes: tuple[str, ...]
+    target_groups: tuple[str, ...]
+    criteria_supported_on: date | None
+    location_precision: LocationPrecision
     notes: str | None
     is_demo: bool
     version: int
@@ -227,8 +234,28 @@ def _conditions(flt: FacilityFilter, shown: _Shown) -> list[ColumnElement[Any]]:
         )
     if flt.bbox:
         minx, miny, maxx, maxy = flt.bbox
-        conditions.append(and_(shown.lon.between(minx, maxx), shown.lat.between(miny, maxy)))
+        conditions.append(_in_box(shown, minx, miny, maxx, maxy))
     return conditions
+
+
+def _in_box(shown: _Shown, minx: float, miny: float, maxx: float, maxy: float) -> Any:
+    """The box on the point shown. Written as two branches, the stored point for rows shown
+    exactly and the generalised point for the others, so the database can use its index on
+    the stored point (and on the type) instead of computing the shown point for every row."""
+    if shown.commune is None:
+        return and_(Facility.lon.between(minx, maxx), Facility.lat.between(miny, maxy))
+    return or_(
+        and_(
+            not_(shown.generalised),
+            Facility.lon.between(minx, maxx),
+            Facility.lat.between(miny, maxy),
+        ),
+        and_(
+            shown.generalised,
+            shown.lon.between(minx, maxx),
+            shown.lat.between(miny, maxy),
+        ),
+    )
 
 
 def _scoped(stmt: Select, reader: Reader, shown: _Shown, *, everywhere: bool) -> Select:
@@ -270,6 +297,11 @@ _RECORD_TAIL = (
     Facility.services,
     Facility.registration_no,
     Facility.licence_no,
+    type_coerce(Facility.level, String),
+    Facility.service_codes,
+    Facility.target_groups,
+    Facility.criteria_supported_on,
+    type_coerce(Facility.location_precision, String),
 )
 
 
@@ -341,6 +373,11 @@ def _record(row: Any) -> FacilityRecord:
         services,
         registration_no,
         licence_no,
+        level,
+        service_codes,
+        target_groups,
+        criteria_supported_on,
+        precision,
         notes,
         is_demo,
         version,
@@ -368,7 +405,7 @@ def _record(row: Any) -> FacilityRecord:
         lon=float(lon),
         lat=float(lat),
         generalised=generalised,
-        location_approximate=bool(approximate) or generalised,
+        location_approximate=bool(approximate) or generalised or precision != "exact",
         opened_on=opened_on,
         closed_on=closed_on,
         design_capacity=capacity,
@@ -378,6 +415,11 @@ def _record(row: Any) -> FacilityRecord:
         services=services,
         registration_no=registration_no,
         licence_no=licence_no,
+        level=FacilityLevel(level) if level else None,
+        service_codes=tuple(service_codes or ()),
+        target_groups=tuple(target_groups or ()),
+        criteria_supported_on=criteria_supported_on,
+        location_precision=LocationPrecision(precision or "exact"),
         notes=notes,
         is_demo=bool(is_demo),
         version=version,
@@ -600,7 +642,12 @@ FEATURE_PROPERTIES = (
     "district_code",
     "address",
     "location_approximate",
+    "location_precision",
     "generalised",
+    "level",
+    "service_codes",
+    "target_groups",
+    "criteria_supported_on",
     "opened_on",
     "closed_on",
     "design_capacity",
