@@ -23,7 +23,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.audit.mixins import Audited
 from registry.extensions import Model, db
-from registry.facilities.vocab import Category, LocationSource, Ownership, Status
+from registry.facilities.vocab import (
+    Category,
+    FacilityLevel,
+    LocationPrecision,
+    LocationSource,
+    Ownership,
+    Status,
+)
 from registry.models import TimestampMixin, str_enum, utcnow
 
 
@@ -93,6 +100,16 @@ class Facility(Audited, TimestampMixin, Model):
     location_source: Mapped[LocationSource] = mapped_column(
         str_enum(LocationSource, "location_source"), default=LocationSource.LATLON
     )
+    location_precision: Mapped[LocationPrecision] = mapped_column(
+        str_enum(LocationPrecision, "location_precision"), default=LocationPrecision.EXACT
+    )
+    # The level it serves, the catalogue services it offers and the target groups it takes
+    # (codes of registry/facilities/catalogue.yaml); plans scope their rules by these.
+    level: Mapped[FacilityLevel | None] = mapped_column(str_enum(FacilityLevel, "facility_level"))
+    service_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A trusted address "supported to the central criteria" (DN l.161): the date it was.
+    criteria_supported_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[Status] = mapped_column(str_enum(Status, "facility_status"))
     status_changed_on: Mapped[date | None] = mapped_column(Date)
     opened_on: Mapped[date | None] = mapped_column(Date)

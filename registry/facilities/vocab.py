@@ -23,6 +23,25 @@ class Category(StrEnum):
     OTHER = "other"
 
 
+class FacilityLevel(StrEnum):
+    """The administrative level a facility serves (a plan's "provincial centre", "district
+    social work office", "commune service point")."""
+
+    PROVINCIAL = "provincial"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+class LocationPrecision(StrEnum):
+    """How precise the stored point is: a surveyed point, or a unit's representative point
+    because the source named only the commune, district or province."""
+
+    EXACT = "exact"
+    COMMUNE = "commune"
+    DISTRICT = "district"
+    PROVINCE = "province"
+
+
 class Ownership(StrEnum):
     PUBLIC = "public"
     NON_PUBLIC = "non_public"

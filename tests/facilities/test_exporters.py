@@ -11,7 +11,7 @@ from registry.auth.permissions import Role
 from registry.facilities import exporters, imports, services
 from registry.facilities.imports.parsing import parse_text
 from registry.facilities.read import FacilityRecord
-from registry.facilities.vocab import Ownership, Status
+from registry.facilities.vocab import LocationPrecision, Ownership, Status
 from registry.geography.models import AdminUnit, Edition, Level
 from tests.factories import UserFactory
 
@@ -51,6 +51,11 @@ def item(**overrides):
         "services": "Chăm sóc, nuôi dưỡng",
         "registration_no": None,
         "licence_no": "12/GP",
+        "level": None,
+        "service_codes": (),
+        "target_groups": (),
+        "criteria_supported_on": None,
+        "location_precision": LocationPrecision.EXACT,
         "notes": "=SUM(A1:A9)",
         "is_demo": False,
         "version": 1,
