@@ -7,7 +7,7 @@ times, as medians over several runs through the real Flask request path:
 1. ``/map/data`` for a province-sized bounding box (Đồng Nai, pre-2025) — target < 50 ms;
 2. ``/map/data`` for the whole country — target < 500 ms;
    both for a national administrator (exact points) and a national viewer (confidential
-   facilities generalised, a second query);
+   facilities generalised in the same query);
 3. the map page in headless Chromium until every marker is clustered — target < 3 s.
 
 Prints the figures and rewrites the "Map" section of docs/BENCHMARKS.md (between the
@@ -341,10 +341,13 @@ def section(
         ]
     lines += [
         "",
-        "The viewer's request runs a second query for confidential facilities (generalised "
-        "points, bounding box applied to the point shown). Synthetic province codes are "
-        "pre-2025 codes, so confidential facilities of provinces merged in 2025 have no "
-        "generalised point and are left out for the viewer.",
+        "Both readers go through the read model (`registry/facilities/read.py`, "
+        "`marker_rows`): one query; for the viewer it replaces a confidential facility's point "
+        "by its commune's (or province's) representative point in SQL and applies the box to "
+        "the point shown, in two branches so the index on the stored point serves the exact "
+        "rows. Synthetic commune codes are invented, so confidential facilities fall back to "
+        "the province's point, and those of provinces merged in 2025 have none and are left "
+        "out for the viewer.",
         END,
     ]
     return "\n".join(lines) + "\n"

@@ -162,3 +162,44 @@ def test_other_provinces_records_are_not_found(client, auth, db_session, templat
 def test_viewer_gets_403_on_admin_page(client, auth, db_session):
     auth.login(UserFactory(role=Role.VIEWER))
     assert client.get("/admin/users").status_code == 403
+
+
+# --- writes × jurisdiction: plan targets -------------------------------------------------------
+
+TARGET_EDITORS = [(role, where) for role in Role for where in (None, "75", "66")]
+
+
+@pytest.mark.parametrize(
+    ("role", "where"),
+    TARGET_EDITORS,
+    ids=[f"{r.value}-{w or 'national'}" for r, w in TARGET_EDITORS],
+)
+def test_plan_target_edits_follow_role_and_jurisdiction(client, auth, db_session, role, where):
+    """A Đồng Nai plan's target changes only for an administrator whose jurisdiction covers
+    Đồng Nai (national or 75); everyone else gets 403 and the target stays as it was."""
+    from registry.planning import services as planning
+
+    planning.load_plans(db_session)
+    plan = planning.plan_by_code(db_session, "DN-2735-KH-UBND-2018")
+    rule = next(r for r in plan.rules if planning.target_slots(r))
+    slot = planning.target_slots(rule)[0]
+    before = planning.effective_params(rule).get(slot.key)
+    auth.login(UserFactory(role=role, province_code=where))
+    response = client.post(
+        f"/planning/plans/{plan.code}/rules/{rule.id}/target",
+        data={
+            "csrf_token": csrf_token_from(client.get("/planning/")),
+            "key": slot.key,
+            "unit_code": slot.unit_code or "",
+            "value": "1",
+            "reason": "ma trận quyền",
+        },
+    )
+    db_session.refresh(rule)
+    after = planning.effective_params(rule).get(slot.key)
+    if role is Role.ADMIN and where in (None, "75"):
+        assert response.status_code == 302, response.status_code
+        assert after == 1
+    else:
+        assert response.status_code == 403, (role, where, response.status_code)
+        assert after == before
