@@ -108,7 +108,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.admin import views as admin_views  # noqa: F401
     from registry.audit import bp as audit_bp
     from registry.audit import views as audit_views  # noqa: F401
-    from registry.auth.views import bp as auth_bp
+    from registry.auth import bp as auth_bp
+    from registry.auth import views as auth_views  # noqa: F401
     from registry.facilities import bp as facilities_bp
     from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp

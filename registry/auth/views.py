@@ -7,19 +7,18 @@ import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from registry.auth import services, sessions, throttle
+from registry.auth import bp, services, sessions, throttle
 from registry.auth.forms import ChangePasswordForm, LoginForm
 from registry.auth.models import User
 from registry.extensions import db, limiter, login_manager
 from registry.i18n import _
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
 log = logging.getLogger(__name__)
 
 
