@@ -12,7 +12,7 @@ from flask import Flask
 
 from registry import database
 from registry.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-from registry.http import BoundedIntConverter
+from registry.http import BoundedIntConverter, refuse_nul_bytes
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    app.before_request(refuse_nul_bytes)
     app.before_request(_reset_request_caches)
     bootstrap.init_app(app)
     login_manager.init_app(app)

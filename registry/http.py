@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask import abort, request
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 # PostgreSQL ``integer`` (SQLite would take more; the production database would not).
@@ -24,6 +25,16 @@ _INT_DIGITS = len(str(INT_MAX))
 _INT_TEXT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 # A float has at most 17 significant digits; a longer text is noise, not a coordinate.
 _FLOAT_MAX_LEN = 64
+
+
+def refuse_nul_bytes() -> None:
+    """``before_request``: a NUL character has no place in any text the app takes, and
+    PostgreSQL refuses it in a text value (an error, not an answer). 400 before any view."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.form:
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 class BoundedIntConverter(IntegerConverter):
