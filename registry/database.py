@@ -41,6 +41,8 @@ def configure_engine(engine: Engine) -> None:
         return
     from geoalchemy2 import load_spatialite
 
+    from registry import text as text_module
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # Let SQLAlchemy, not the driver, issue BEGIN so SAVEPOINTs and rollbacks behave.
@@ -53,6 +55,9 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
+        # ORDER BY name COLLATE "vi-x-icu": the Vietnamese alphabet, as PostgreSQL's ICU
+        # collation of the same name orders it.
+        dbapi_conn.create_collation(text_module.SQL_COLLATION, text_module.compare)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectChoice, StringField
 from wtforms.validators import NumberRange, Regexp
 
-from registry.i18n import _l
+from registry.i18n import _l, wtforms_translations
 
 # Bounds within the database's limits (PostgreSQL ``integer`` is 32-bit) and the real world:
 # no facility holds a million residents or staff.
@@ -19,6 +20,16 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 # WTForms' own messages are English; every number field says it in Vietnamese instead.
 WHOLE_NUMBER = _l("Enter a whole number.")
 NUMBER = _l("Enter a number.")
+
+
+class Form(FlaskForm):
+    """Every form of the registry: WTForms' built-in messages ("This field is required.",
+    "Not a valid integer value.") in the interface's language, since WTForms has no
+    Vietnamese catalogue of its own."""
+
+    class Meta:
+        def get_translations(self, form: object) -> object:
+            return wtforms_translations
 
 
 def in_range(low: float, high: float) -> NumberRange:

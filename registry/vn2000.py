@@ -38,6 +38,48 @@ from pyproj.transformer import TransformerGroup
 
 from registry.bounds import VIETNAM_BBOX
 
+
+def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts by this name
+    """Marks a message for the translation catalogue; the caller translates it."""
+    return message
+
+
+class CoordinateError(ValueError):
+    """Input that gives no position in Vietnam. ``parts`` are (message, parameters) pairs in
+    English, marked for the catalogue, so a page can show them in the reader's language
+    (``registry.i18n.coordinate_message``); ``str()`` is the English text."""
+
+    def __init__(self, *parts: tuple[str, dict[str, object]]) -> None:
+        self.parts = parts
+        super().__init__(" ".join(message % shown(params) for message, params in parts))
+
+
+#: Decimals shown for each number a message names (metres to the millimetre, degrees to ~1 m).
+MESSAGE_DECIMALS = {
+    "x": 3,
+    "y": 3,
+    "lon": 5,
+    "lat": 5,
+    "min_lon": 1,
+    "max_lon": 1,
+    "min_lat": 1,
+    "max_lat": 1,
+}
+
+
+def shown(params: dict[str, object], *, point: str = ".", group: str = ",") -> dict[str, object]:
+    """A message's numbers written for reading (``1,211,084.200``; Vietnamese passes
+    ``point=","`` and ``group="."``); other values as they are."""
+    out: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, float) and math.isfinite(value):
+            decimals = MESSAGE_DECIMALS.get(key, 0 if value.is_integer() else 2)
+            text = f"{value:,.{decimals}f}"
+            value = text.replace(",", "\x00").replace(".", point).replace("\x00", group)
+        out[key] = value
+    return out
+
+
 VN2000_GEOGRAPHIC = "EPSG:4756"
 WGS84_GEOGRAPHIC = "EPSG:4326"
 
@@ -157,13 +199,22 @@ def parse_meridian(value: str | float) -> float:
         text = text[:-1]
     parts = [part for part in _DMS_SEPARATORS.split(text) if part]
     if not 1 <= len(parts) <= 3 or not all(_NUMBER.fullmatch(part) for part in parts):
-        raise ValueError(f"cannot read {value!r} as a central meridian (e.g. 107°45')")
+        raise CoordinateError(
+            (
+                N_("Cannot read “%(value)s” as a central meridian (for example 107°45')."),
+                {"value": value},
+            )
+        )
     if any(not part.isdigit() for part in parts[:-1]):
-        raise ValueError(f"only the last part of {value!r} may have decimals")
+        raise CoordinateError(
+            (N_("Only the last part of “%(value)s” may have decimals."), {"value": value})
+        )
     numbers = [float(part.replace(",", ".")) for part in parts] + [0.0, 0.0]
     degrees, minutes, seconds = numbers[:3]
     if minutes >= 60 or seconds >= 60:
-        raise ValueError(f"minutes and seconds must be below 60 in {value!r}")
+        raise CoordinateError(
+            (N_("Minutes and seconds must be below 60 in “%(value)s”."), {"value": value})
+        )
     return _checked_meridian(degrees + minutes / 60 + seconds / 3600)
 
 
@@ -179,9 +230,14 @@ def format_meridian(central_meridian: float) -> str:
 def _checked_meridian(central_meridian: float) -> float:
     low, high = MERIDIAN_RANGE
     if not math.isfinite(central_meridian) or not low <= central_meridian <= high:
-        raise ValueError(
-            f"central meridian {central_meridian!r} is outside {low:g}°E-{high:g}°E; "
-            "VN-2000 zones for Vietnam use meridians such as 105°00' or 107°45'"
+        raise CoordinateError(
+            (
+                N_(
+                    "The central meridian %(meridian)s is outside %(low)s°E–%(high)s°E: "
+                    "VN-2000 zones in Vietnam use meridians such as 105°00' or 107°45'."
+                ),
+                {"meridian": central_meridian, "low": low, "high": high},
+            )
         )
     return float(central_meridian)
 
@@ -291,7 +347,7 @@ def vn2000_to_wgs84(
     """
     _require_finite(x=x, y=y, central_meridian=central_meridian)
     transformer = zone_transformer(float(central_meridian), float(scale_factor))
-    where = f"VN-2000 X={x:,.3f} m, Y={y:,.3f} m in the {format_meridian(central_meridian)} zone"
+    where = {"x": float(x), "y": float(y), "zone": format_meridian(central_meridian)}
     try:
         lon, lat = transformer.transform(float(y), float(x), errcheck=True)
     except ProjError as exc:  # far outside the projection's domain
@@ -300,17 +356,41 @@ def vn2000_to_wgs84(
     else:
         cause = None
     if not (math.isfinite(lon) and math.isfinite(lat)) or not _in_vietnam(lon, lat):
+        min_lon, min_lat, max_lon, max_lat = VIETNAM_BBOX
+        box = {"min_lon": min_lon, "max_lon": max_lon, "min_lat": min_lat, "max_lat": max_lat}
+        parts: list[tuple[str, dict[str, object]]] = []
         if cause is None:
-            message = f"{where} gives lon {lon:.5f}, lat {lat:.5f}, outside Vietnam"
-        else:
-            message = f"{where} lies far outside the zone, nowhere near Vietnam"
-        message += f" ({_bbox_text()})"
-        if looks_swapped(x, y):
-            message += (
-                "; X and Y look swapped: X is the northing (900 000-2 600 000 m) and Y the "
-                "easting (about 500 000 m, which includes the false easting)"
+            parts.append(
+                (
+                    N_(
+                        "VN-2000 X=%(x)s m, Y=%(y)s m in the %(zone)s zone gives longitude "
+                        "%(lon)s, latitude %(lat)s, outside Vietnam (longitude %(min_lon)s–"
+                        "%(max_lon)s, latitude %(min_lat)s–%(max_lat)s)."
+                    ),
+                    {**where, "lon": lon, "lat": lat, **box},
+                )
             )
-        raise ValueError(message) from cause
+        else:
+            parts.append(
+                (
+                    N_(
+                        "VN-2000 X=%(x)s m, Y=%(y)s m lies far outside the zone %(zone)s, "
+                        "nowhere near Vietnam."
+                    ),
+                    where,
+                )
+            )
+        if looks_swapped(x, y):
+            parts.append(
+                (
+                    N_(
+                        "X and Y look swapped: X is the northing (900 000–2 600 000 m) and Y "
+                        "the easting (about 500 000 m, which includes the false easting)."
+                    ),
+                    {},
+                )
+            )
+        raise CoordinateError(*parts) from cause
     return lon, lat
 
 

@@ -1,10 +1,18 @@
-"""Vietnamese folding, tone-mark normalisation and name similarity."""
+"""Vietnamese folding, tone-mark normalisation, name similarity and alphabetical order."""
 
 import unicodedata
 
 import pytest
 
-from registry.text import fold, normalise_tone_placement, similar, strip_admin_prefix
+from registry.text import (
+    compare,
+    fold,
+    normalise_tone_placement,
+    similar,
+    sort_key,
+    sorted_by_name,
+    strip_admin_prefix,
+)
 
 
 @pytest.mark.parametrize(
@@ -133,3 +141,55 @@ def test_similar_ranks_near_names_above_distant_ones():
 def test_similar_can_keep_prefixes():
     assert similar("Xã Tân Hòa", "Phường Tân Hòa", strip_prefix=False) < 1.0
     assert similar("Xã Tân Hòa", "Phường Tân Hòa") == 1.0
+
+
+# --- Vietnamese collation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("Duy Xuyên", "Đắk Lắk"),  # Đ is its own letter after D ...
+        ("Dương Minh Châu", "Đà Nẵng"),  # ... so every D-word comes first
+        ("Điện Biên", "Ea Kar"),  # ... and before E
+        ("Đồng Nai", "Tây Ninh"),  # not after T, as code-point order puts it
+        ("An Giang", "Ăn"),  # ă and â follow a as letters
+        ("Anh Sơn", "Âu Lâu"),
+        ("Ơn", "Phú Yên"),
+        ("Ut", "Ưng Hòa"),
+        ("Ha", "Hà"),  # tones: none, huyền, hỏi, ngã, sắc, nặng
+        ("Hà", "Hả"),
+        ("Hả", "Hã"),
+        ("Hã", "Há"),
+        ("Há", "Hạ"),
+        ("Hạ", "Hai"),  # letters first, the tone only breaks ties
+        ("Hòa An", "Hòa Bình"),
+    ],
+)
+def test_vietnamese_order(before, after):
+    assert sort_key(before) < sort_key(after)
+    assert compare(before, after) == -1
+    assert compare(after, before) == 1
+
+
+def test_sorting_names_follows_the_vietnamese_alphabet_not_code_points():
+    names = ["Tây Ninh", "Đồng Nai", "Bình Dương", "Đắk Lắk", "Điện Biên", "Ea Súp", "Cà Mau"]
+    assert sorted(names) != sorted_by_name(names)  # code points put "Đ…" after "T…"
+    assert sorted_by_name(names) == [
+        "Bình Dương",
+        "Cà Mau",
+        "Đắk Lắk",
+        "Điện Biên",
+        "Đồng Nai",
+        "Ea Súp",
+        "Tây Ninh",
+    ]
+
+
+def test_tone_placement_and_normal_form_do_not_change_the_order():
+    assert compare("Hoà Bình", "Hòa Bình") == 0
+    assert compare(unicodedata.normalize("NFD", "Đắk Lắk"), "Đắk Lắk") == 0
+    assert sorted_by_name([("b", "Hòa Bình"), ("a", "Hoà An")], lambda p: p[1])[0] == (
+        "a",
+        "Hoà An",
+    )

@@ -16,16 +16,19 @@ from datetime import date, datetime
 from typing import Any
 
 from registry.cells import guard, xlsx_cell
-from registry.facilities import read
+from registry.facilities import catalogue, read
 from registry.facilities.imports.columns import (
     COLUMNS,
     EXTRA_COLUMNS,
     OWNERSHIP_VALUES,
+    PRECISION_VALUES,
     STATUS_VALUES,
     Column,
 )
+from registry.facilities.imports.parsing import CATALOGUE_KINDS
 from registry.facilities.read import FacilityRecord
-from registry.facilities.vocab import Ownership, Status
+from registry.facilities.vocab import LocationPrecision, Ownership, Status
+from registry.filters import format_datetime, local_naive
 from registry.i18n import _, _l
 
 FILE_PREFIX = "co-so-tgxh"
@@ -42,6 +45,9 @@ _WIDTHS = {
     "managing_body": 32,
     "address": 42,
     "services": 36,
+    "service_codes": 48,
+    "target_groups": 36,
+    "level": 12,
     "notes": 36,
     "type_name": 40,
     "registration_no": 22,
@@ -50,6 +56,7 @@ _WIDTHS = {
 }
 _KIND_WIDTHS = {
     "int": 14,
+    "capacity": 14,
     "lat": 12,
     "lon": 12,
     "date": 14,
@@ -66,13 +73,27 @@ def filename(prefix: str, fmt: str, on: date) -> str:
     return f"{prefix}-{on:%Y%m%d}.{fmt}"
 
 
+_UNIT_CODES = {"commune": "commune_code", "district": "district_code"}
+
+
 def _cell(item: FacilityRecord, column: Column) -> Any:
     """The typed value of one export cell (dates stay dates, numbers stay numbers)."""
     if column.field == "type_name":
         return item["type_name_vi"]
     if column.field == "generalised":
         return "có" if item["generalised"] else ""
+    if column.field in _UNIT_CODES:  # the units by code: re-imports name the same units
+        return item.get(_UNIT_CODES[column.field])
+    if column.field == "location_precision":
+        return PRECISION_VALUES[LocationPrecision(item["location_precision"])]
+    if column.field == "over_capacity":
+        return "có" if item.get("over_capacity") else ""
     value = item.get(column.field)
+    if column.kind in CATALOGUE_KINDS:
+        # Readable labels (Vietnamese, a file format), "; "-separated; the import reads
+        # them back.
+        codes = [str(getattr(value, "value", value))] if isinstance(value, str) else value
+        return "; ".join(catalogue.labels(CATALOGUE_KINDS[column.kind], codes or (), "vi"))
     if column.kind == "ownership" and value is not None:
         return OWNERSHIP_VALUES[Ownership(value)]
     if column.kind == "status" and value is not None:
@@ -83,7 +104,9 @@ def _cell(item: FacilityRecord, column: Column) -> Any:
 def _csv_text(value: Any, column: Column) -> str:
     if value is None:
         return ""
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):  # a timestamp: Vietnam time, "HH:MM dd/mm/yyyy"
+        return format_datetime(value)
+    if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if column.kind in ("lat", "lon"):
         return f"{value:.6f}"
@@ -132,13 +155,20 @@ def to_xlsx(
         cell.font, cell.fill, cell.alignment = bold, fill, wrap
         header.append(cell)
     sheet.append(header)
-    formats = {"int": "#,##0", "lat": "0.000000", "lon": "0.000000", "date": "DD/MM/YYYY"}
+    formats = {
+        "int": "#,##0",
+        "capacity": "#,##0",
+        "lat": "0.000000",
+        "lon": "0.000000",
+        "date": "DD/MM/YYYY",
+        "datetime": "HH:MM DD/MM/YYYY",
+    }
     for item in items:
         row = []
         for column in columns:
             value = _cell(item, column)
             if isinstance(value, datetime):
-                value = value.replace(tzinfo=None)
+                value = local_naive(value)  # Excel has no zones: Vietnam wall-clock time
             row.append(xlsx_cell(sheet, value, number_format=formats.get(column.kind)))
         sheet.append(row)
     if columns:
@@ -188,6 +218,16 @@ def _append_help(workbook: Any, types: list[tuple[str, str]]) -> None:
     for status, text in STATUS_VALUES.items():
         text_row(text, status.value)
 
+    for kind, title in (
+        ("levels", _("Level")),
+        ("services", _("Services (catalogue)")),
+        ("target_groups", _("Target groups")),
+    ):
+        sheet.append([])
+        heading(title, _("Value"))
+        for entry in catalogue.catalogue().kind(kind):
+            text_row(entry.name_vi, entry.code)
+
     sheet = workbook.create_sheet(_("Facility types")[:31])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 70
@@ -199,8 +239,23 @@ def _append_help(workbook: Any, types: list[tuple[str, str]]) -> None:
 def to_geojson(items: Iterable[FacilityRecord]) -> bytes:
     """A FeatureCollection per RFC 7946: WGS 84 longitude/latitude, no ``crs`` member,
     6 decimals (about 0.1 m); dates in ISO 8601."""
-    document = {"type": "FeatureCollection", "features": [read.to_feature(i) for i in items]}
+    document = {"type": "FeatureCollection", "features": [_feature(i) for i in items]}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _feature(item: FacilityRecord) -> dict[str, Any]:
+    """The read model's feature, with the catalogue codes' labels beside them."""
+    feature = read.to_feature(item)
+    properties = feature["properties"]
+    level = item.get("level")
+    properties["level_label"] = catalogue.level_label(
+        None if level is None else str(getattr(level, "value", level)), "vi"
+    )
+    properties["service_labels"] = catalogue.labels("services", item.get("service_codes"), "vi")
+    properties["target_group_labels"] = catalogue.labels(
+        "target_groups", item.get("target_groups"), "vi"
+    )
+    return feature
 
 
 def export(items: list[FacilityRecord], fmt: str) -> bytes:
@@ -226,16 +281,48 @@ COLUMN_HELP = {
     "type_code": _l("A code from the “Facility types” sheet."),
     "ownership": _l("“công lập” (public) or “ngoài công lập” (non-public)."),
     "managing_body": _l("The body that manages the facility."),
-    "province_code": _l("Two-digit code of the current province (e.g. 75)."),
+    "province_code": _l(
+        "Code or name of the province, current or before 1 July 2025 (e.g. 75, Đồng Nai, "
+        "Bình Phước)."
+    ),
     "address": _l("Street address."),
-    "lat": _l("Latitude in decimal degrees, WGS 84 (e.g. 10.95)."),
+    "commune": _l(
+        "Commune or ward, by code or name, current or before 1 July 2025 (e.g. xã Xuân Tâm). "
+        "Without coordinates the facility is placed at the commune's representative point, "
+        "marked approximate."
+    ),
+    "district": _l(
+        "District before 1 July 2025, by code or name (e.g. huyện Xuân Lộc); narrows the "
+        "commune, or places the facility at the district's point."
+    ),
+    "lat": _l(
+        "Latitude in decimal degrees, WGS 84 (e.g. 10.95). Leave empty when only the commune "
+        "or district is known."
+    ),
     "lon": _l("Longitude in decimal degrees, WGS 84 (e.g. 106.82)."),
     "status": _l(
         "One of the status values below; empty means operating. An update cannot change the status."
     ),
+    "status_changed_on": _l(
+        "dd/mm/yyyy: when the status took effect, if before the import; empty: the opening "
+        "date for an operating facility, else the day of the import."
+    ),
     "opened_on": _l("dd/mm/yyyy"),
-    "design_capacity": _l("Whole number of residents."),
-    "residents": _l("Whole number; not more than the design capacity."),
+    "level": _l("One level from the “Instructions” sheet (label or code); empty if not stated."),
+    "service_codes": _l(
+        "Services from the “Instructions” sheet (labels or codes), separated by “;”."
+    ),
+    "target_groups": _l(
+        "Target groups from the “Instructions” sheet (labels or codes), separated by “;”."
+    ),
+    "criteria_supported_on": _l(
+        "Trusted addresses and counselling points: the date they were supported to the "
+        "central criteria (dd/mm/yyyy)."
+    ),
+    "design_capacity": _l(
+        "Whole number of residents, or a range (300-500): the upper bound is recorded."
+    ),
+    "residents": _l("Whole number; more than the design capacity is flagged as over capacity."),
     "staff": _l("Whole number."),
     "services": _l("Services offered."),
     "registration_no": _l("Number of the registration certificate."),

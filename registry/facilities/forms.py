@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from typing import Any
+
+from flask_babel import get_locale
 from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from registry.facilities import catalogue
 from registry.facilities.models import Ownership, Status
 from registry.forms import (
     COUNT_MAX,
     WHOLE_NUMBER,
     FiniteDecimalField,
+    Form,
     VNDateField,
     choices,
     in_range,
@@ -47,10 +53,43 @@ LOCATION_MODES = (
     ("map", _l("Click on the map")),
     ("latlon", _l("Latitude / longitude")),
     ("vn2000", _l("VN-2000 coordinates")),
+    ("unit_point", _l("Commune or district only")),
 )
 # VN-2000 provincial zones (TM, 500 km false easting): northings of Vietnam lie within 3,000 km
 # and eastings within 500 km of the zone's false origin. The converted point is checked later.
 VN2000_X_MAX, VN2000_Y_MAX = 3_000_000, 1_000_000
+
+
+#: Types whose records may carry the dated "supported to the central criteria" mark: trusted
+#: addresses and GBV counselling points (Đồng Nai 2735/KH-UBND, line 161). The form shows the
+#: field for every type; the detail page shows it for these, or wherever a date is recorded.
+CRITERIA_TYPES = frozenset({"SHELTER", "GBV_COUNSELLING"})
+
+
+CODE_MAX = 32  # longer than any catalogue code
+CHOOSE_FROM_LIST = _l("Choose from the list.")
+
+
+class CheckboxListField(SelectMultipleField):
+    """A list of checkboxes. Choices are not checked here: ``services.check`` refuses unknown
+    codes with a Vietnamese message that names the allowed values."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: object = None, validators: list | None = None, **kwargs: Any):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        # Bounded before any message repeats what was posted.
+        values = self.data or []
+        if len(values) > len(self.choices or ()) or any(len(v) > CODE_MAX for v in values):
+            raise ValidationError(str(CHOOSE_FROM_LIST))
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
 
 
 def _count(label: object) -> IntegerField:
@@ -60,7 +99,7 @@ def _count(label: object) -> IntegerField:
     )
 
 
-class FacilityForm(FlaskForm):
+class FacilityForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     type_code = SelectField(_l("Type"), validators=[DataRequired()])
     ownership = SelectField(
@@ -87,9 +126,45 @@ class FacilityForm(FlaskForm):
         validators=[Optional(), Length(max=20)],
         description=_l("Degrees, e.g. 107.75 or 107°45′"),
     )
+    # The units the source names (code or name, current or before 1 July 2025): the point
+    # when no coordinates are given, and checked against them when they are.
+    commune = StringField(
+        _l("Commune or ward"),
+        validators=[Length(max=120)],  # validate_commune runs also when it is empty
+        description=_l("Code or name, current or before 1 July 2025, e.g. xã Xuân Tâm"),
+    )
+    district = StringField(
+        _l("District (before 1 July 2025)"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Code or name, e.g. huyện Xuân Lộc"),
+    )
     location_approximate = BooleanField(_l("The location is approximate"))
     status = SelectField(_l("Status"))
-    opened_on = VNDateField(_l("Opened on"))
+    opened_on = VNDateField(
+        _l("Opened on"),
+        description=_l("The day it opened, if known; its status history starts there."),
+    )
+    status_changed_on = VNDateField(
+        _l("Status since"),
+        description=_l(
+            "When the status chosen took effect, if before today (e.g. suspended since…); "
+            "later changes are made on the facility's page."
+        ),
+    )
+    level = SelectField(
+        _l("Level"),
+        validate_choice=False,
+        validators=[Optional(), Length(max=CODE_MAX, message=CHOOSE_FROM_LIST)],
+    )
+    service_codes = CheckboxListField(_l("Services (catalogue)"))
+    target_groups = CheckboxListField(_l("Target groups"))
+    criteria_supported_on = VNDateField(
+        _l("Supported to the central criteria on"),
+        description=_l(
+            "For a trusted address or counselling point: the date it was supported to provide "
+            "services to the central government's criteria (Đồng Nai plan 2735/KH-UBND)."
+        ),
+    )
     design_capacity = _count(_l("Design capacity (residents)"))
     residents = _count(_l("Current residents"))
     staff = _count(_l("Staff"))
@@ -109,6 +184,22 @@ class FacilityForm(FlaskForm):
     version = HiddenField(validators=[Optional(), version_check()])
     submit = SubmitField(_l("Save"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        locale = _locale()
+        self.level.choices = choices([("", _l("Not stated")), *catalogue.choices("levels", locale)])
+        self.service_codes.choices = choices(catalogue.choices("services", locale))
+        self.target_groups.choices = choices(catalogue.choices("target_groups", locale))
+
+    def catalogue_values(self) -> dict[str, Any]:
+        """Level, services and target groups as the services take them."""
+        return {
+            "level": self.level.data or None,
+            "service_codes": list(self.service_codes.data or ()),
+            "target_groups": list(self.target_groups.data or ()),
+            "criteria_supported_on": self.criteria_supported_on.data,
+        }
+
     def validate_lat(self, field: FiniteDecimalField) -> None:
         if self.location_mode.data in ("map", "latlon") and field.data is None:
             raise ValidationError(str(_l("Enter the location (click the map or type it).")))
@@ -116,6 +207,10 @@ class FacilityForm(FlaskForm):
     def validate_lon(self, field: FiniteDecimalField) -> None:
         if self.location_mode.data in ("map", "latlon") and field.data is None:
             raise ValidationError(str(_l("Enter the location (click the map or type it).")))
+
+    def validate_commune(self, field: StringField) -> None:
+        if self.location_mode.data == "unit_point" and not (field.data or self.district.data):
+            raise ValidationError(str(_l("Enter the commune or the district.")))
 
     def validate_vn2000_x(self, field: FiniteDecimalField) -> None:
         if self.location_mode.data == "vn2000" and field.data is None:
@@ -133,7 +228,7 @@ class FacilityForm(FlaskForm):
         }
 
 
-class StatusChangeForm(FlaskForm):
+class StatusChangeForm(Form):
     status = SelectField(_l("New status"), validators=[DataRequired()])
     effective_on = VNDateField(_l("Effective date"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
@@ -141,7 +236,7 @@ class StatusChangeForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
-class RelocateForm(FlaskForm):
+class RelocateForm(Form):
     lat = FiniteDecimalField(
         _l("Latitude"), places=6, validators=[DataRequired(), in_range(-90, 90)]
     )

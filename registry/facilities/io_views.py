@@ -27,7 +27,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SubmitField
 
@@ -36,13 +35,14 @@ from registry.extensions import db
 from registry.facilities import bp, exporters, imports, read, services
 from registry.facilities.queries import FacilityFilter
 from registry.filters import VN_TZ
+from registry.forms import Form
 from registry.i18n import _, _l
 
 SESSION_KEY = "facility_import"
 IMPORT_MAX_AGE_S = 2 * 3600
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(
         _l("File (.xlsx, .csv or .geojson)"),
         validators=[FileRequired(_l("Choose a file."))],
@@ -51,7 +51,7 @@ class ImportUploadForm(FlaskForm):
     submit = SubmitField(_l("Upload and check"))
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     token = HiddenField()
     confirm_duplicates = BooleanField(
         _l("I have checked the possible duplicates: they are different facilities")
@@ -232,7 +232,7 @@ def import_confirm():
 @bp.route("/import/cancel", methods=["POST"])
 @requires("facilities.import")
 def import_cancel():
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         _forget(_store())
         flash(_("The import was cancelled; nothing was written."), "info")

@@ -37,9 +37,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from registry.facilities import workflow
 from registry.facilities.models import Facility, FacilityStatusChange, FacilityType
 from registry.facilities.queries import SORTS, FacilityFilter
-from registry.facilities.vocab import FacilityLevel, LocationPrecision, Ownership, Status
+from registry.facilities.vocab import (
+    FacilityLevel,
+    LocationPrecision,
+    Ownership,
+    Status,
+    over_capacity,
+)
 from registry.geo import bbox_around, distance_m, point
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.text import fold
@@ -126,6 +133,11 @@ class FacilityRecord:
 
     def type_name(self, locale: str) -> str:
         return self.type_name_en if locale == "en" else self.type_name_vi
+
+    @property
+    def over_capacity(self) -> bool:
+        """More residents than the design capacity (``vocab.over_capacity``)."""
+        return over_capacity(self.residents, self.design_capacity)
 
     def __getitem__(self, key: str) -> Any:  # templates and exporters written for dicts
         return getattr(self, key)
@@ -508,8 +520,8 @@ def nearest(
 
 
 #: One marker of the map: id, code, name, type, status, ownership, capacity, version,
-#: shown lon, shown lat, generalised.
-MarkerRow = tuple[int, str, str, str, str, str, int | None, int, float, float, bool]
+#: shown lon, shown lat, generalised, precision of the stored point.
+MarkerRow = tuple[int, str, str, str, str, str, int | None, int, float, float, bool, str]
 
 
 def marker_rows(
@@ -530,13 +542,17 @@ def marker_rows(
         shown.lon,
         shown.lat,
         shown.generalised,
+        type_coerce(Facility.location_precision, String),
     )
     stmt = _scoped(shown.join(stmt), reader, shown, everywhere=False)
     stmt = stmt.where(*_conditions(flt, shown))
     if facility_id is not None:
         stmt = stmt.where(Facility.id == facility_id)
     conn = session.connection()
-    return [(*row[:10], bool(row[10])) for row in conn.execute(stmt.order_by(Facility.id))]
+    return [
+        (*row[:10], bool(row[10]), row[11] or "exact")
+        for row in conn.execute(stmt.order_by(Facility.id))
+    ]
 
 
 def unit_totals(
@@ -576,43 +592,43 @@ def old_provinces_of(session: Session, province_codes: Iterable[str]) -> set[str
 
 
 def statuses_on(session: Session, ids: Iterable[int], on: date) -> dict[int, Status | None]:
-    """The status each facility had on a date, from its recorded changes (None: not yet
-    registered then). The one definition of "status on a date"."""
-    wanted = list(ids)
+    """The status each facility had on a date (None: the registry knows of no status then).
+
+    The one definition of "status on a date" (``workflow.timeline`` and ``workflow.status_on``
+    over the recorded changes, their effective dates and the opening date): the check, the
+    analyses and the pages all ask here."""
+    wanted = list(dict.fromkeys(ids))
     out: dict[int, Status | None] = dict.fromkeys(wanted)
     if not wanted:
         return out
+    changes: dict[int, list[tuple[date, Status]]] = {}
     rows = session.execute(
-        select(FacilityStatusChange.facility_id, FacilityStatusChange.to_status)
-        .where(
-            FacilityStatusChange.facility_id.in_(wanted), FacilityStatusChange.effective_on <= on
-        )
-        .order_by(
+        select(
             FacilityStatusChange.facility_id,
             FacilityStatusChange.effective_on,
-            FacilityStatusChange.id,
+            type_coerce(FacilityStatusChange.to_status, String),
         )
+        .where(FacilityStatusChange.facility_id.in_(wanted))
+        .order_by(FacilityStatusChange.facility_id, FacilityStatusChange.id)
     )
-    seen: set[int] = set()
-    for fid, to_status in rows:
-        out[fid] = Status(to_status)
-        seen.add(fid)
-    # Records with no history at all (loaded in bulk) count with their current status.
-    without = set(wanted) - seen
-    if without:
-        with_history = set(
-            session.scalars(
-                select(FacilityStatusChange.facility_id)
-                .distinct()
-                .where(FacilityStatusChange.facility_id.in_(list(without)))
-            )
+    for fid, effective_on, to_status in rows:
+        changes.setdefault(fid, []).append((effective_on, Status(to_status)))
+    facts = session.execute(
+        select(
+            Facility.id,
+            type_coerce(Facility.status, String),
+            Facility.opened_on,
+            Facility.closed_on,
+        ).where(Facility.id.in_(wanted))
+    )
+    for fid, current, opened_on, closed_on in facts:
+        out[fid] = workflow.status_on(
+            workflow.timeline(changes.get(fid, ())),
+            on,
+            opened_on=opened_on,
+            closed_on=closed_on,
+            current=Status(current),
         )
-        for fid, current in session.execute(
-            select(Facility.id, type_coerce(Facility.status, String)).where(
-                Facility.id.in_(list(without - with_history))
-            )
-        ):
-            out[fid] = Status(current)
     return out
 
 
@@ -653,6 +669,7 @@ FEATURE_PROPERTIES = (
     "design_capacity",
     "capacity_by_group",
     "residents",
+    "over_capacity",
     "staff",
     "services",
     "registration_no",

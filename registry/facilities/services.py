@@ -4,18 +4,19 @@ transaction. Business rules raise ``RegistryError`` subclasses that carry field 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
-from datetime import date
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from registry import clock
 from registry.audit.context import set_reason
 from registry.errors import ConflictError, RegistryError
-from registry.facilities import workflow
+from registry.facilities import catalogue, places, workflow
 from registry.facilities.models import (
     CodeSequence,
     Facility,
@@ -25,6 +26,7 @@ from registry.facilities.models import (
     Ownership,
     Status,
 )
+from registry.facilities.vocab import FacilityLevel, LocationPrecision, over_capacity
 from registry.geo import distance_m, in_vietnam_bbox, point, to_db
 from registry.geography import services as geography
 from registry.i18n import _l
@@ -45,7 +47,12 @@ EDITABLE_FIELDS = (
     "lat",
     "location_source",
     "location_approximate",
+    "location_precision",
     "opened_on",
+    "level",
+    "service_codes",
+    "target_groups",
+    "criteria_supported_on",
     "design_capacity",
     "capacity_by_group",
     "residents",
@@ -65,14 +72,31 @@ class FacilityInput:
     type_code: str
     ownership: Ownership
     province_code: str
-    lon: float
-    lat: float
+    # None when the source names only units (``commune``, ``district``): ``check`` then
+    # takes the units' representative point.
+    lon: float | None = None
+    lat: float | None = None
     status: Status = Status.OPERATING
+    # The date ``status`` took effect, when registering (None: the opening date for an
+    # operating facility, else the day it is registered). Later changes: ``change_status``.
+    status_changed_on: date | None = None
     managing_body: str | None = None
     address: str | None = None
     location_source: LocationSource = LocationSource.LATLON
     location_approximate: bool = False
+    # What the stored point stands for: a surveyed point, or a unit's representative point.
+    location_precision: LocationPrecision = LocationPrecision.EXACT
+    # The units the source names (a code or a name, current or pre-2025; see ``places``):
+    # the commune or ward, the pre-2025 district, the pre-2025 province code.
+    commune: str | None = None
+    district: str | None = None
+    old_province: str | None = None
     opened_on: date | None = None
+    # Catalogue codes (registry/facilities/catalogue.yaml); ``check`` refuses unknown ones.
+    level: str | None = None
+    service_codes: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    criteria_supported_on: date | None = None
     design_capacity: int | None = None
     capacity_by_group: dict[str, int] = field(default_factory=dict)
     residents: int | None = None
@@ -85,8 +109,18 @@ class FacilityInput:
 
     @classmethod
     def from_facility(cls, facility: Facility) -> FacilityInput:
-        values = {f.name: getattr(facility, f.name) for f in fields(cls)}
+        values = {
+            f.name: getattr(facility, f.name) for f in fields(cls) if f.name not in NAMED_UNITS
+        }
         values["capacity_by_group"] = dict(facility.capacity_by_group or {})
+        values.update(_catalogue_values(facility))
+        if facility.location_precision is not LocationPrecision.EXACT:
+            # A unit's point stays tied to the units it stands for through later edits.
+            values.update(
+                commune=facility.commune_code,
+                district=facility.district_code,
+                old_province=facility.old_province_code,
+            )
         return cls(**values)
 
     @classmethod
@@ -97,7 +131,23 @@ class FacilityInput:
             f.name: getattr(record, f.name, None) for f in fields(cls) if hasattr(record, f.name)
         }
         values["capacity_by_group"] = dict(record.capacity_by_group or {})
+        values.update(_catalogue_values(record))
         return cls(**values)
+
+
+#: FacilityInput fields naming units as the source wrote them; not columns of a facility.
+NAMED_UNITS = ("commune", "district", "old_province")
+
+
+def _catalogue_values(source: Any) -> dict[str, Any]:
+    """Level, services and target groups as plain codes and lists (a record holds an enum
+    and tuples)."""
+    level = getattr(source, "level", None)
+    return {
+        "level": None if level is None else str(getattr(level, "value", level)),
+        "service_codes": list(getattr(source, "service_codes", None) or ()),
+        "target_groups": list(getattr(source, "target_groups", None) or ()),
+    }
 
 
 class ValidationFailed(RegistryError):
@@ -134,17 +184,40 @@ class Checked:
     warnings: list[str] = field(default_factory=list)
     duplicates: list[Facility] = field(default_factory=list)
     units: geography.Location | None = None
+    # The point to store and what it stands for (the given one, or the named units').
+    lon: float | None = None
+    lat: float | None = None
+    precision: LocationPrecision = LocationPrecision.EXACT
+    # Warnings with the field each concerns, for imports that show them by column.
+    warned: list[tuple[str, str]] = field(default_factory=list)
 
     def error(self, name: str, message: object) -> None:
         self.errors.setdefault(name, []).append(str(message))
+
+    def warn(self, name: str, message: object) -> None:
+        self.warnings.append(str(message))
+        self.warned.append((name, str(message)))
 
 
 # --- types -----------------------------------------------------------------------------------
 
 
+#: Keys a type may not carry: no law sets a design range per facility type (Decree 103/2017
+#: sets none); a plan's capacity band belongs to the plan's rules for the facilities it names.
+_RANGE_KEYS = ("capacity_min", "capacity_max", "capacity_source")
+
+
 def load_types(session: Session, path: Path = TYPES_FILE) -> int:
-    """Upsert facility types from YAML; returns how many there are."""
+    """Upsert facility types from YAML; returns how many there are. A design range in the
+    file is refused, and one left in the database by an earlier version is cleared."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in entries:
+        given = [key for key in _RANGE_KEYS if entry.get(key) is not None]
+        if given:
+            raise ValueError(
+                f"facility type {entry.get('code')}: {', '.join(given)} — no law sets a design "
+                "range per type; put a plan's band in that plan's rules"
+            )
     existing = {t.code: t for t in session.scalars(select(FacilityType))}
     for order, entry in enumerate(entries):
         ftype = existing.get(entry["code"]) or FacilityType(code=entry["code"])
@@ -152,9 +225,7 @@ def load_types(session: Session, path: Path = TYPES_FILE) -> int:
         ftype.name_en = entry["name_en"]
         ftype.category = entry["category"]
         ftype.residential = bool(entry.get("residential", True))
-        ftype.capacity_min = entry.get("capacity_min")
-        ftype.capacity_max = entry.get("capacity_max")
-        ftype.capacity_source = entry.get("capacity_source")
+        ftype.capacity_min = ftype.capacity_max = ftype.capacity_source = None
         ftype.default_radius_km = entry.get("default_radius_km")
         ftype.confidential = bool(entry.get("confidential", False))
         ftype.legal_basis = entry.get("legal_basis")
@@ -189,30 +260,63 @@ def for_update(session: Session, facility_id: int) -> Facility:
 
 @dataclass(frozen=True)
 class StatusChangeRow:
+    """One recorded change: the date it took effect, when it was typed, and whether a change
+    recorded later with an earlier date replaced it (``workflow.timeline``)."""
+
     effective_on: date
     from_status: Status | None
     to_status: Status
     reason: str
+    recorded_at: datetime | None = None
+    superseded: bool = False
 
 
 def status_changes(session: Session, facility_id: int) -> list[StatusChangeRow]:
-    """A facility's status history, latest first."""
-    rows = session.scalars(
-        select(FacilityStatusChange)
-        .where(FacilityStatusChange.facility_id == facility_id)
-        .order_by(FacilityStatusChange.effective_on.desc(), FacilityStatusChange.id.desc())
+    """A facility's status history, latest effective date first."""
+    rows = list(
+        session.scalars(
+            select(FacilityStatusChange)
+            .where(FacilityStatusChange.facility_id == facility_id)
+            .order_by(FacilityStatusChange.id)
+        )
     )
-    return [StatusChangeRow(c.effective_on, c.from_status, c.to_status, c.reason) for c in rows]
+    dropped = workflow.superseded([c.effective_on for c in rows])
+    out = [
+        StatusChangeRow(
+            c.effective_on, c.from_status, c.to_status, c.reason, c.recorded_at, i in dropped
+        )
+        for i, c in enumerate(rows)
+    ]
+    return sorted(out, key=lambda r: r.effective_on, reverse=True)
+
+
+def _recorded(facility: Facility) -> list[FacilityStatusChange]:
+    """The facility's changes in the order they were recorded (read afresh: a change added
+    in this session is not yet in the loaded relationship)."""
+    session = object_session(facility)
+    if session is None or facility.id is None:
+        return []
+    return list(
+        session.scalars(
+            select(FacilityStatusChange)
+            .where(FacilityStatusChange.facility_id == facility.id)
+            .order_by(FacilityStatusChange.id)
+        )
+    )
 
 
 def vn2000_point(x: Any, y: Any, meridian_text: str) -> tuple[float, float]:
     """VN-2000 provincial-zone coordinates (northing ``x``, easting ``y``, the zone's central
     meridian as typed) as WGS 84 lon/lat; ``ValueError`` with a message for the user."""
-    from registry.vn2000 import parse_meridian, vn2000_to_wgs84
+    from registry.i18n import coordinate_message
+    from registry.vn2000 import CoordinateError, parse_meridian, vn2000_to_wgs84
 
     if x is None or y is None:
         raise ValueError(str(_l("Enter both VN-2000 coordinates.")))
-    return vn2000_to_wgs84(float(x), float(y), parse_meridian(meridian_text))
+    try:
+        return vn2000_to_wgs84(float(x), float(y), parse_meridian(meridian_text))
+    except CoordinateError as exc:  # its message in the reader's language
+        raise ValueError(coordinate_message(exc)) from exc
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -225,6 +329,14 @@ class Lookups:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._units: places.UnitCatalogue | None = None
+
+    @property
+    def units(self) -> places.UnitCatalogue:
+        """The units records name, read once per province."""
+        if self._units is None:
+            self._units = places.UnitCatalogue(self.session)
+        return self._units
 
     def locate(self, lon: float, lat: float) -> geography.Location:
         return geography.locate(self.session, lon, lat)
@@ -264,46 +376,35 @@ def check(
         result.error("type_code", _l("Unknown facility type."))
     if not data.name or not data.name.strip():
         result.error("name", _l("The name is required."))
-    if not in_vietnam_bbox(data.lon, data.lat):
-        result.error("location", _l("The location is outside Vietnam."))
-    else:
-        units = lookups.locate(data.lon, data.lat)
-        result.units = units
-        if units.province is None:
-            result.error("location", _l("The location is not inside any province of Vietnam."))
-        elif units.province.code != data.province_code:
-            result.error(
-                "location",
-                _l(
-                    "The location lies in %(found)s, not in the chosen province.",
-                    found=units.province.name,
-                ),
-            )
+    _check_location(result, data, lookups)
+    _check_catalogue(result, data)
+    _check_dates(result, data, current)
     if data.residents is not None and data.residents < 0:
         result.error("residents", _l("Cannot be negative."))
     if data.design_capacity is not None and data.design_capacity < 0:
         result.error("design_capacity", _l("Cannot be negative."))
-    if (
-        data.residents is not None
-        and data.design_capacity is not None
-        and data.residents > data.design_capacity
-    ):
-        result.error(
+    if over_capacity(data.residents, data.design_capacity):
+        # Overcrowding is a fact to record and flag, not a reason to refuse the record.
+        result.warn(
             "residents",
             _l(
-                "Residents (%(residents)d) exceed the design capacity (%(capacity)d).",
+                "Residents (%(residents)d) exceed the design capacity (%(capacity)d): the "
+                "facility is recorded as over capacity.",
                 residents=data.residents,
                 capacity=data.design_capacity,
             ),
         )
-    if ftype is not None and data.design_capacity is not None:
-        _check_capacity_bounds(result, ftype, data, current)
-    if ftype is not None and not result.errors:
+    if (
+        ftype is not None
+        and not result.errors
+        and result.lon is not None
+        and result.lat is not None
+    ):
         result.duplicates = find_duplicates(
             session,
             type_code=data.type_code,
-            lon=data.lon,
-            lat=data.lat,
+            lon=result.lon,
+            lat=result.lat,
             name=data.name,
             commune_code=result.units.commune.code
             if result.units and result.units.commune
@@ -314,26 +415,198 @@ def check(
     return result
 
 
-def _check_capacity_bounds(
-    result: Checked, ftype: FacilityType, data: FacilityInput, current: Facility | None
-) -> None:
-    """Outside the type's design bounds: an error for planned facilities (they can still be
-    designed right), a warning for existing ones (the registry records what is there)."""
-    low, high, cap = ftype.capacity_min, ftype.capacity_max, data.design_capacity
-    if cap is None or ((low is None or cap >= low) and (high is None or cap <= high)):
+def _check_location(result: Checked, data: FacilityInput, lookups: Lookups) -> None:
+    """The point and the units: coordinates, named units, or both (see ``places``). Sets the
+    point to store, its precision and the record's units on ``result``."""
+    if (data.lon is None) != (data.lat is None):
+        result.error("location", _l("Enter both the latitude and the longitude."))
         return
-    message = _l(
-        "Design capacity %(capacity)d is outside %(low)s–%(high)s for this type (%(source)s).",
-        capacity=cap,
-        low=low if low is not None else "…",
-        high=high if high is not None else "…",
-        source=ftype.capacity_source or "",
+    named = None
+    if data.commune or data.district or data.old_province:
+        findings = places.resolve(
+            lookups.units,
+            data.province_code,
+            commune=data.commune,
+            district=data.district,
+            old_province=data.old_province,
+        )
+        for name, message in findings.errors:
+            result.error(name, message)
+        if findings.units is None:
+            return
+        named = findings.units
+    if data.lon is None or data.lat is None:
+        if named is None:
+            result.error(
+                "location",
+                _l("Enter the coordinates, or the commune or district the facility is in."),
+            )
+            return
+        findings = places.Findings()
+        places.fill_in(lookups.units, named, findings)
+        for name, message in findings.warnings:
+            result.warn(name, message)
+        found = places.unit_point(lookups.units, named)
+        if found is None:
+            result.error("location", _l("These units have no point on the map."))
+            return
+        result.lon, result.lat, result.precision = found
+        result.units = named.location(result.lon, result.lat, approximate=True)
+        return
+    if not in_vietnam_bbox(data.lon, data.lat):
+        result.error("location", _l("The location is outside Vietnam."))
+        return
+    units = lookups.locate(data.lon, data.lat)
+    result.lon, result.lat, result.precision = data.lon, data.lat, data.location_precision
+    result.units = units
+    if data.location_precision is LocationPrecision.EXACT:
+        stand_in = places.stands_for(units, data.lon, data.lat)
+        if stand_in is not None:
+            # A unit's centre typed in as coordinates is that unit's point, not a survey.
+            result.precision = stand_in[1]
+            result.warn(
+                "location",
+                _l(
+                    "These coordinates are the representative point of %(unit)s, not a "
+                    "surveyed point: the location is recorded as approximate.",
+                    unit=places.label(stand_in[0]),
+                ),
+            )
+    if units.province is None:
+        result.error("location", _l("The location is not inside any province of Vietnam."))
+    elif units.province.code != data.province_code:
+        result.error(
+            "location",
+            _l(
+                "The location lies in %(found)s, not in the chosen province.",
+                found=units.province.name,
+            ),
+        )
+    elif named is not None:
+        findings = places.Findings()
+        places.cross_check(lookups.units, named, units, findings)
+        for name, message in findings.errors:
+            result.error(name, message)
+        # The units the source names win over the outlines' slivers; the others are the
+        # point's.
+        result.units = geography.Location(
+            lon=data.lon,
+            lat=data.lat,
+            province=named.province,
+            commune=named.commune or units.commune,
+            old_province=named.old_province or units.old_province,
+            district=named.district or units.district,
+            approximate=units.approximate,
+        )
+
+
+def _allowed(kind: str) -> str:
+    return "; ".join(f"{e.name_vi} ({e.code})" for e in catalogue.catalogue().kind(kind))
+
+
+def _check_catalogue(result: Checked, data: FacilityInput) -> None:
+    """Level, services and target groups must be catalogue codes; the message names the
+    allowed values. The central-criteria date cannot lie in the future."""
+    if data.level is not None and not catalogue.is_level(data.level):
+        result.error(
+            "level",
+            _l(
+                "Unknown level “%(value)s”. Allowed: %(allowed)s.",
+                value=data.level,
+                allowed=_allowed("levels"),
+            ),
+        )
+    unknown = catalogue.unknown("services", data.service_codes)
+    if unknown:
+        result.error(
+            "service_codes",
+            _l(
+                "Unknown service “%(value)s”. Allowed: %(allowed)s.",
+                value="; ".join(unknown),
+                allowed=_allowed("services"),
+            ),
+        )
+    unknown = catalogue.unknown("target_groups", data.target_groups)
+    if unknown:
+        result.error(
+            "target_groups",
+            _l(
+                "Unknown target group “%(value)s”. Allowed: %(allowed)s.",
+                value="; ".join(unknown),
+                allowed=_allowed("target_groups"),
+            ),
+        )
+    if data.criteria_supported_on is not None and data.criteria_supported_on > clock.today():
+        result.error("criteria_supported_on", _l("The date cannot be in the future."))
+
+
+def _check_dates(result: Checked, data: FacilityInput, current: Facility | None) -> None:
+    """The dates things happened must fit the status and the recorded history: nothing after
+    today for what has happened, no status before the opening of what it follows."""
+    today = clock.today()
+    status = current.status if current is not None else data.status
+    opened = data.opened_on
+    if opened is not None and opened > today and workflow.is_existing(status):
+        result.error(
+            "opened_on",
+            _l("The opening date is after today, but the facility is recorded as existing."),
+        )
+    if current is None:
+        since = data.status_changed_on
+        if since is not None and since > today:
+            result.error(
+                "status_changed_on",
+                _l("The status cannot take effect after today: record it once it has."),
+            )
+        if (
+            since is not None
+            and opened is not None
+            and since < opened
+            and workflow.is_existing(data.status)
+        ):
+            result.error(
+                "status_changed_on",
+                _l(
+                    "The status took effect before the opening date (%(date)s).",
+                    date=f"{opened:%d/%m/%Y}",
+                ),
+            )
+        return
+    if opened is None or opened == current.opened_on:
+        return
+    limit = _opening_limit(current)
+    if limit is not None and opened > limit:
+        result.error(
+            "opened_on",
+            _l(
+                "The opening date is after the facility is recorded as existing (%(date)s).",
+                date=f"{limit:%d/%m/%Y}",
+            ),
+        )
+
+
+def _opening_limit(facility: Facility) -> date | None:
+    """The latest opening date the recorded history allows: the first day it is recorded as
+    existing, or, when that first record was dated by the opening date itself (and moves with
+    it), the next change's date."""
+    rows = _recorded(facility)
+    if _dated_by_opening(facility, rows):
+        return rows[1].effective_on if len(rows) > 1 else None
+    for start, status in workflow.timeline((c.effective_on, c.to_status) for c in rows):
+        if workflow.is_existing(status):
+            return start
+    return None
+
+
+def _dated_by_opening(facility: Facility, rows: list[FacilityStatusChange]) -> bool:
+    """Whether the registration's record is "operating since the opening date"."""
+    return bool(
+        rows
+        and rows[0].from_status is None
+        and rows[0].to_status is Status.OPERATING
+        and facility.opened_on is not None
+        and rows[0].effective_on == facility.opened_on
     )
-    status = current.status if current else data.status
-    if status in (Status.PLANNED, Status.UNDER_CONSTRUCTION):
-        result.error("design_capacity", message)
-    else:
-        result.warnings.append(str(message))
 
 
 def find_duplicates(
@@ -392,7 +665,18 @@ def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
     for name in EDITABLE_FIELDS:
         setattr(facility, name, getattr(data, name))
     facility.is_demo = data.is_demo
-    facility.geom = to_db(point(data.lon, data.lat))
+    facility.level = FacilityLevel(data.level) if data.level else None
+    facility.service_codes = _in_catalogue_order("services", data.service_codes)
+    facility.target_groups = _in_catalogue_order("target_groups", data.target_groups)
+    if checked.lon is None or checked.lat is None:
+        raise RegistryError(str(_l("The location is missing.")))  # check() reported it
+    if data.lon is None or data.lat is None:
+        facility.location_source = LocationSource.UNIT_POINT
+    facility.lon, facility.lat = checked.lon, checked.lat
+    facility.location_precision = checked.precision
+    if checked.precision is not LocationPrecision.EXACT:
+        facility.location_approximate = True
+    facility.geom = to_db(point(checked.lon, checked.lat))
     units = checked.units
     facility.commune_code = units.commune.code if units and units.commune else None
     facility.old_province_code = units.old_province.code if units and units.old_province else None
@@ -402,6 +686,11 @@ def _apply(facility: Facility, data: FacilityInput, checked: Checked) -> None:
     public = (facility.code or "", data.name, data.managing_body or "")
     facility.search_public = " ".join(fold(part) for part in public if part)
     facility.search_text = " ".join(fold(part) for part in (*public, data.address or "") if part)
+
+
+def _in_catalogue_order(kind: str, codes: Iterable[str]) -> list[str]:
+    order = {code: i for i, code in enumerate(catalogue.codes(kind))}
+    return sorted(set(codes), key=lambda code: order.get(code, len(order)))
 
 
 def _raise_if_invalid(checked: Checked, confirm_duplicates: bool) -> None:
@@ -419,33 +708,67 @@ def register_facility(
     effective_on: date | None = None,
     lookups: Lookups | None = None,
 ) -> tuple[Facility, list[str]]:
-    """Create a facility with a new registry code; returns it and any warnings."""
+    """Create a facility with a new registry code; returns it and any warnings.
+
+    Its status history starts when things happened, not when the record is typed (see
+    ``initial_changes``); ``effective_on`` stands for ``data.status_changed_on``."""
+    if effective_on is not None:
+        data = replace(data, status_changed_on=effective_on)
     checked = check(session, data, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
+    changes = initial_changes(data, clock.today())
     facility = Facility(
         status=data.status,
         created_by_id=actor_id,
         updated_by_id=actor_id,
-        status_changed_on=effective_on or date.today(),
+        status_changed_on=changes[-1][0],
         capacity_by_group={},
     )
     facility.code = next_code(session, data.province_code, data.type_code)
     _apply(facility, data, checked)
     session.add(facility)
     session.flush()
-    session.add(
+    session.add_all(_change_rows(facility, changes, reason, actor_id))
+    session.flush()
+    return facility, checked.warnings
+
+
+def initial_changes(data: FacilityInput, today: date) -> list[tuple[date, Status | None, Status]]:
+    """The status history a new record starts with, as (effective_on, from, to).
+
+    An operating facility is operating from its opening date (else from the date its status
+    took effect, else today); a suspended or closed one with an opening date was operating
+    from then until its status took effect (else today); a planned one or one being built
+    holds its status from the date given (else today)."""
+    since = data.status_changed_on
+    if data.status is Status.OPERATING:
+        return [(data.opened_on or since or today, None, Status.OPERATING)]
+    if workflow.is_existing(data.status) and data.opened_on is not None:
+        return [
+            (data.opened_on, None, Status.OPERATING),
+            (since or today, Status.OPERATING, data.status),
+        ]
+    return [(since or today, None, data.status)]
+
+
+def _change_rows(
+    facility: Facility,
+    changes: list[tuple[date, Status | None, Status]],
+    reason: str | None,
+    actor_id: int | None,
+) -> list[FacilityStatusChange]:
+    return [
         FacilityStatusChange(
             facility_id=facility.id,
-            from_status=None,
-            to_status=data.status,
-            effective_on=data.opened_on or facility.status_changed_on,
+            from_status=from_status,
+            to_status=to_status,
+            effective_on=effective_on,
             reason=reason or str(_l("Registered")),
             actor_id=actor_id,
         )
-    )
-    session.flush()
-    return facility, checked.warnings
+        for effective_on, from_status, to_status in changes
+    ]
 
 
 def update_facility(
@@ -472,7 +795,14 @@ def update_facility(
     checked = check(session, data, current=facility, lookups=lookups)
     _raise_if_invalid(checked, confirm_duplicates)
     set_reason(session, reason)
+    rows = _recorded(facility)
+    moves = data.opened_on is not None and _dated_by_opening(facility, rows)
     _apply(facility, data, checked)
+    if moves and data.opened_on is not None:
+        # "Operating since the opening date": a corrected opening date corrects it.
+        rows[0].effective_on = data.opened_on
+        if len(rows) == 1:
+            facility.status_changed_on = data.opened_on
     facility.updated_by_id = actor_id
     session.flush()
     return checked.warnings
@@ -515,32 +845,26 @@ def register_many(
             wanted.get((data.province_code, data.type_code), 0) + 1
         )
     codes = {key: iter(reserve_codes(session, *key, n)) for key, n in wanted.items()}
-    today = date.today()
+    today = clock.today()
     facilities = []
+    histories = []
     for data, checked in zip(items, checks, strict=True):
+        changes = initial_changes(data, today)
         facility = Facility(
             status=data.status,
             created_by_id=actor_id,
             updated_by_id=actor_id,
-            status_changed_on=today,
+            status_changed_on=changes[-1][0],
             capacity_by_group={},
         )
         facility.code = next(codes[data.province_code, data.type_code])
         _apply(facility, data, checked)
         facilities.append(facility)
+        histories.append(changes)
     session.add_all(facilities)
     session.flush()
-    session.add_all(
-        FacilityStatusChange(
-            facility_id=facility.id,
-            from_status=None,
-            to_status=data.status,
-            effective_on=data.opened_on or today,
-            reason=reason or str(_l("Registered")),
-            actor_id=actor_id,
-        )
-        for facility, data in zip(facilities, items, strict=True)
-    )
+    for facility, changes in zip(facilities, histories, strict=True):
+        session.add_all(_change_rows(facility, changes, reason, actor_id))
     session.flush()
     return facilities
 
@@ -562,6 +886,7 @@ def change_status(
         raise RegistryError(str(_l("A reason is required.")), field="reason")
     if not workflow.can_transition(facility.status, target):
         raise InvalidTransition(str(_l("This status change is not allowed.")), field="status")
+    _check_effective_date(facility, target, effective_on)
     set_reason(session, reason)
     session.add(
         FacilityStatusChange(
@@ -575,6 +900,9 @@ def change_status(
     )
     facility.status = target
     facility.status_changed_on = effective_on
+    if target is Status.OPERATING and facility.opened_on is not None:
+        # Recorded as operating since a date before its opening date: it opened then.
+        facility.opened_on = min(facility.opened_on, effective_on)
     if target is Status.OPERATING and facility.opened_on is None:
         facility.opened_on = effective_on
     if target is Status.CLOSED:
@@ -582,6 +910,45 @@ def change_status(
     facility.updated_by_id = actor_id
     session.flush()
     return facility
+
+
+def _check_effective_date(facility: Facility, target: Status, effective_on: date) -> None:
+    """A change takes effect on a day that has come, not before the last change recorded
+    after the registration, and nothing exists before it opened. A change dated before the
+    registration's own record replaces it from that date (``workflow.timeline``): a facility
+    registered today that has operated since 2005 is recorded as such."""
+    if effective_on > clock.today():
+        raise RegistryError(
+            str(_l("The effective date is after today: record the change once it happens.")),
+            field="effective_on",
+        )
+    later = [c for c in _recorded(facility) if c.from_status is not None]
+    if later and effective_on < later[-1].effective_on:
+        raise RegistryError(
+            str(
+                _l(
+                    "The effective date is before the last recorded change (%(date)s).",
+                    date=f"{later[-1].effective_on:%d/%m/%Y}",
+                )
+            ),
+            field="effective_on",
+        )
+    opened = facility.opened_on
+    if (
+        opened is not None
+        and effective_on < opened
+        and target is not Status.OPERATING
+        and workflow.is_existing(target)
+    ):
+        raise RegistryError(
+            str(
+                _l(
+                    "The effective date is before the opening date (%(date)s).",
+                    date=f"{opened:%d/%m/%Y}",
+                )
+            ),
+            field="effective_on",
+        )
 
 
 def relocate_planned(
@@ -603,6 +970,8 @@ def relocate_planned(
     data.lon, data.lat = lon, lat
     data.location_source = LocationSource.MAP
     data.location_approximate = False
+    data.location_precision = LocationPrecision.EXACT
+    data.commune = data.district = data.old_province = None  # the new point says where
     update_facility(
         session,
         facility,

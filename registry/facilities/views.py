@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from registry import clock
 from registry.audit import services as audit
 from registry.auth.decorators import ensure_jurisdiction, requires
 from registry.extensions import db
-from registry.facilities import bp, read, services, workflow
+from registry.facilities import bp, catalogue, places, read, services, workflow
 from registry.facilities.forms import (
+    CRITERIA_TYPES,
     OWNERSHIP_LABELS,
     STATUS_LABELS,
     TARGET_GROUPS,
@@ -23,7 +24,7 @@ from registry.facilities.forms import (
 )
 from registry.facilities.queries import FacilityFilter
 from registry.facilities.read import FacilityRecord, Reader
-from registry.facilities.vocab import LocationSource, Ownership, Status
+from registry.facilities.vocab import LocationPrecision, LocationSource, Ownership, Status
 from registry.forms import choices
 from registry.geography import services as geography
 from registry.geography.models import Edition, Level
@@ -66,12 +67,22 @@ def _unit_names(record: FacilityRecord) -> dict[str, str]:
     return names
 
 
+def _catalogue_labels(kind: str, codes: Any) -> list[str]:
+    """Catalogue labels in the interface language (templates never show the codes)."""
+    if isinstance(codes, str) or hasattr(codes, "value"):
+        codes = [str(getattr(codes, "value", codes))]
+    return catalogue.labels(kind, codes or (), str(get_locale() or "vi"))
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
     return {
         "status_labels": STATUS_LABELS,
         "ownership_labels": OWNERSHIP_LABELS,
         "target_groups": TARGET_GROUPS,
+        "catalogue_labels": _catalogue_labels,
+        "criteria_types": CRITERIA_TYPES,
+        "precision_labels": places.PRECISION_LABELS,
     }
 
 
@@ -101,7 +112,7 @@ def index():
 @requires("facilities.view")
 def detail(facility_id: int):
     item = _get_visible(facility_id)
-    status_form = StatusChangeForm(version=item.version, effective_on=date.today())
+    status_form = StatusChangeForm(version=item.version, effective_on=clock.today())
     status_form.status.choices = choices(
         (s.value, STATUS_LABELS[s]) for s in workflow.allowed_targets(item.status)
     )
@@ -160,6 +171,8 @@ _WITHHELD_FORM_FIELDS = (
     "vn2000_x",
     "vn2000_y",
     "vn2000_meridian",
+    "commune",
+    "district",
     "location_approximate",
 )
 
@@ -184,10 +197,18 @@ def _form_to_input(
             "notes": kept.notes,
             "location_source": kept.location_source,
             "location_approximate": kept.location_approximate,
+            "location_precision": kept.location_precision,
+            "commune": kept.commune,
+            "district": kept.district,
+            "old_province": kept.old_province,
         }
     else:
         source = LocationSource(form.location_mode.data or "latlon")
-        if source is LocationSource.VN2000:
+        lon: float | None
+        lat: float | None
+        if source is LocationSource.UNIT_POINT:
+            lon = lat = None  # the named units' representative point (services.check)
+        elif source is LocationSource.VN2000:
             try:
                 lon, lat = services.vn2000_point(
                     form.vn2000_x.data, form.vn2000_y.data, form.vn2000_meridian.data or ""
@@ -203,6 +224,10 @@ def _form_to_input(
             "notes": form.notes.data or None,
             "location_source": source,
             "location_approximate": bool(form.location_approximate.data),
+            # Named units: the point in "commune or district" mode, checked against
+            # coordinates in the others.
+            "commune": (form.commune.data or "").strip() or None,
+            "district": (form.district.data or "").strip() or None,
         }
     return services.FacilityInput(
         name=form.name.data.strip(),
@@ -212,6 +237,8 @@ def _form_to_input(
         status=status,
         managing_body=form.managing_body.data or None,
         opened_on=form.opened_on.data,
+        status_changed_on=form.status_changed_on.data,
+        **form.catalogue_values(),
         design_capacity=form.design_capacity.data,
         capacity_by_group=form.capacity_by_group(),
         residents=form.residents.data,
@@ -320,8 +347,12 @@ def edit(facility_id: int):
     duplicates: list = []
     if request.method == "GET":
         form.version.data = str(item.version)
-        if not item.generalised:
+        if not item.generalised and item.location_precision is LocationPrecision.EXACT:
             form.location_mode.data = "latlon"
+        elif not item.generalised:
+            # A unit's point: edited as the units it stands for.
+            form.location_mode.data = "unit_point"
+            form.commune.data, form.district.data = item.commune_code, item.district_code
         for group in TARGET_GROUPS:
             getattr(form, f"cap_{group}").data = item.capacity_by_group.get(group)
     if form.validate_on_submit():
@@ -365,6 +396,10 @@ CONFLICT_FIELDS = (
     "lon",
     "lat",
     "opened_on",
+    "level",
+    "service_codes",
+    "target_groups",
+    "criteria_supported_on",
     "design_capacity",
     "capacity_by_group",
     "residents",

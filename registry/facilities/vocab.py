@@ -61,3 +61,9 @@ class LocationSource(StrEnum):
     VN2000 = "vn2000"
     UNIT_POINT = "unit_point"
     IMPORT = "import"
+
+
+def over_capacity(residents: int | None, design_capacity: int | None) -> bool:
+    """More residents than the design capacity: the one definition of "over capacity", a
+    fact the registry records and flags (never a reason to refuse a record)."""
+    return residents is not None and design_capacity is not None and residents > design_capacity

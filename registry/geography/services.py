@@ -22,6 +22,7 @@ from shapely.ops import nearest_points
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from registry import clock
 from registry.extensions import db
 from registry.geo import distance_m, to_shapely
 from registry.geography.models import (
@@ -31,7 +32,7 @@ from registry.geography.models import (
     Edition,
     Level,
 )
-from registry.text import fold
+from registry.text import sort_key, sorted_by_name
 
 _LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 _LEVEL_BY_CODE_LENGTH = {2: Level.PROVINCE, 3: Level.DISTRICT, 5: Level.COMMUNE}
@@ -74,11 +75,11 @@ def edition_on(on: date) -> Edition:
 def province_choices() -> list[tuple[str, str]]:
     """(code, name) of the current provinces, for jurisdiction and filter selects."""
     rows = db.session.execute(
-        select(AdminUnit.code, AdminUnit.name)
-        .where(AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.PROVINCE)
-        .order_by(AdminUnit.name)
+        select(AdminUnit.code, AdminUnit.name).where(
+            AdminUnit.edition == Edition.CURRENT, AdminUnit.level == Level.PROVINCE
+        )
     ).all()
-    return [(code, name) for code, name in rows]
+    return sorted_by_name([(code, name) for code, name in rows], lambda row: row[1])
 
 
 def unit_by_code(
@@ -190,7 +191,7 @@ def units_at(
     Đồng Nai and Đắk Lắk, after. Points on a shared border belong to both units.
     """
     if edition is None:
-        edition = edition_on(on or date.today())
+        edition = edition_on(on or clock.today())
     hits = [
         unit
         for unit, geom in _candidates(session, edition, lon, lat)
@@ -293,7 +294,7 @@ def nearest_commune_fallback(
 
 
 def _alphabetical(units: Iterable[AdminUnit]) -> list[AdminUnit]:
-    return sorted(units, key=lambda u: (fold(u.name), u.code))
+    return sorted(units, key=lambda u: (sort_key(u.name), u.code))
 
 
 def _candidates(

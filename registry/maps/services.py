@@ -1,5 +1,8 @@
 """Map data: facilities as compact GeoJSON, administrative boundaries, and capacity per unit.
 
+Capacity per 10,000 population follows the one definition (``facilities.definitions``), the
+one the plan check uses: operating facilities only, whatever statuses the map shows.
+
 Everything here takes plain values and a session, so the map page, the JSON endpoints and the
 benchmark share it. Facilities come from ``facilities.read``: a reader without
 ``facilities.view_confidential`` gets a confidential facility at the commune's representative
@@ -11,17 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.facilities import read
+from registry.facilities import definitions, read
 from registry.facilities.queries import FacilityFilter
 from registry.facilities.read import Reader
-from registry.facilities.vocab import Status
+from registry.facilities.vocab import LocationPrecision, Status
 from registry.geo import to_geojson, to_shapely
 from registry.geography.models import AdminUnit, Edition, Level
 
@@ -51,8 +54,9 @@ _UNIT_FIELD = {
     (Edition.CURRENT, Level.PROVINCE): "province_code",
     (Edition.CURRENT, Level.COMMUNE): "commune_code",
 }
-PER_POPULATION = 10_000
+PER_POPULATION = definitions.PER_POPULATION
 PLANNED = Status.PLANNED.value
+EXACT = LocationPrecision.EXACT.value
 
 Row = read.MarkerRow
 _encode = json.encoder.encode_basestring  # the C encoder; keeps Vietnamese letters as UTF-8
@@ -70,12 +74,15 @@ def _feature(
     lon: float,
     lat: float,
     generalised: bool,
+    precision: str = EXACT,
 ) -> dict[str, Any]:
     """One facility as a GeoJSON feature, with only what a marker and its popup need.
 
-    ``gen`` appears only on generalised points; ``ver`` (for the optimistic lock) only on
-    planned facilities, the only ones that can be moved on the map. Every feature lies in the
-    reader's jurisdiction, so no province is sent."""
+    ``gen`` appears only on generalised points; ``prec`` only on points that stand for a
+    unit (the commune's, district's or province's representative point), so the popup says
+    the place is approximate; ``ver`` (for the optimistic lock) only on planned facilities,
+    the only ones that can be moved on the map. Every feature lies in the reader's
+    jurisdiction, so no province is sent."""
     properties: dict[str, Any] = {
         "code": code,
         "name": name,
@@ -86,6 +93,8 @@ def _feature(
     }
     if generalised:
         properties["gen"] = True
+    elif precision != EXACT:
+        properties["prec"] = precision
     if status == PLANNED:
         properties["ver"] = version
     return {
@@ -134,8 +143,10 @@ def features_geojson(session: Session, flt: FacilityFilter, reader: Reader) -> b
         return encoded
 
     parts = []
-    for fid, code, name, type_code, status, own, cap, version, lon, lat, gen in rows:
+    for fid, code, name, type_code, status, own, cap, version, lon, lat, gen, prec in rows:
         extra = ',"gen":true' if gen else ""
+        if not gen and prec != EXACT:
+            extra += f',"prec":{word(prec)}'
         if status == PLANNED:
             extra += f',"ver":{int(version)}'
         parts.append(
@@ -175,10 +186,11 @@ class UnitCapacity:
 
     @property
     def per_10k(self) -> float | None:
-        """Design capacity per 10,000 people; None where the population is not known."""
-        if not self.population or self.population_year is None:
-            return None
-        return round(self.capacity * PER_POPULATION / self.population, 2)
+        """Design capacity per 10,000 people (``facilities.definitions``); None where the
+        population (with its year) is not known."""
+        population = definitions.known_population(self.population, self.population_year)
+        value = definitions.per_population(self.capacity, population, PER_POPULATION)
+        return None if value is None else round(value, 2)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -207,10 +219,13 @@ def capacity_by_unit(
     """Design capacity of the filtered facilities per unit of one layer, with the unit's
     population where its census year is known.
 
-    The bounding box is ignored (a unit's figure is about the whole unit). Units outside the
-    filter's province or the reader's jurisdiction are left out: their facilities are not
-    counted, so a ratio there would be wrong, and the map shows them as "no data"."""
-    totals = read.unit_totals(session, reader, flt, _UNIT_FIELD[(edition, level)])
+    Only the statuses the definition counts (``definitions.COUNTED_STATUSES``) are summed,
+    whatever statuses the filter shows: the figure is the plan check's. The bounding box is
+    ignored (a unit's figure is about the whole unit). Units outside the filter's province or
+    the reader's jurisdiction are left out: their facilities are not counted, so a ratio there
+    would be wrong, and the map shows them as "no data"."""
+    counted = replace(flt, statuses=list(definitions.COUNTED_STATUSES))
+    totals = read.unit_totals(session, reader, counted, _UNIT_FIELD[(edition, level)])
     units = select(
         AdminUnit.code, AdminUnit.province_code, AdminUnit.population, AdminUnit.population_year
     ).where(AdminUnit.edition == edition, AdminUnit.level == level)

@@ -14,9 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry.auth.decorators import requires
 from registry.errors import RegistryError
 from registry.extensions import db
-from registry.facilities import read
+from registry.facilities import definitions, read
 from registry.facilities import services as facilities
 from registry.facilities.forms import OWNERSHIP_LABELS, STATUS_LABELS
+from registry.facilities.places import PRECISION_LABELS
 from registry.facilities.queries import FacilityFilter
 from registry.facilities.read import Reader
 from registry.forms import choices
@@ -72,6 +73,7 @@ def _page_config(flt: FacilityFilter) -> dict[str, Any]:
         ],
         "statusLabels": {s.value: str(label) for s, label in STATUS_LABELS.items()},
         "ownershipLabels": {o.value: str(label) for o, label in OWNERSHIP_LABELS.items()},
+        "precisionLabels": {p.value: str(label) for p, label in PRECISION_LABELS.items()},
         "text": {
             "count": _("%(n)s facilities shown"),
             "tilesUnavailable": _(
@@ -83,10 +85,12 @@ def _page_config(flt: FacilityFilter) -> dict[str, Any]:
             "status": _("Status"),
             "ownership": _("Ownership"),
             "capacity": _("Design capacity"),
+            "location": _("Location"),
             "open": _("Open the record"),
             "generalised": _("Confidential: shown at the commune's representative point."),
             "population": _("Population"),
             "perTenThousand": _("Capacity per 10,000 people"),
+            "definition": definitions.capacity_definition(locale=locale),
             "noData": _("No population data"),
             "facilities": _("Facilities"),
             "populationYears": _("Population year: %(years)s"),
@@ -127,6 +131,7 @@ def index():
         province_choices=provinces,
         list_url=url_for("facilities.index", **flt.to_args(page=1)),
         types=facilities.facility_types(db.session),
+        capacity_definition=definitions.capacity_definition(locale=locale),
     )
 
 
@@ -175,11 +180,15 @@ def capacity():
     edition, level = _layer(request.args.get("edition", ""), request.args.get("level", ""))
     flt = FacilityFilter.from_args(request.args)
     units = services.capacity_by_unit(db.session, flt, Reader.of(current_user), edition, level)
+    # The figure counts what the definition counts, whatever statuses the map shows.
     years = sorted({u.population_year for u in units.values() if u.per_10k is not None})
+    locale = str(get_locale() or "vi")
     return jsonify(
         edition=edition.value,
         level=level.value,
         years=years,
+        statuses=[s.value for s in definitions.COUNTED_STATUSES],
+        definition=definitions.capacity_definition(locale=locale),
         units={code: u.as_json() for code, u in units.items()},
     )
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from registry.audit.context import set_actor
 from registry.extensions import db
 from registry.facilities.read import SYSTEM
+from registry.labels import RESULT_LABELS
 from registry.planning import reports, services
 from registry.planning.models import Scenario
 from registry.planning.rules import Status
@@ -40,7 +41,13 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None):
 @click.option("--plan", "plan_codes", multiple=True, help="Plan code (repeatable; default all)")
 @click.option("--scenario", "scenario_id", type=int, default=None, help="Scenario id")
 @click.option("--province", default=None, help="Current province code (default: national)")
-@click.option("--as-of", "as_of", callback=_date, default=None, help="dd/mm/yyyy")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_date,
+    default=None,
+    help="dd/mm/yyyy (default: today; an ended plan, the last day of its period)",
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
 def check(
     plan_codes: tuple[str, ...], scenario_id: int | None, province: str | None, as_of, fmt: str
@@ -66,7 +73,9 @@ def check(
         click.echo(reports.report_json(run))
         return
     for row, report in run.reports:
-        counts = ", ".join(f"{s.value}={report.counts[s]}" for s in Status)
-        click.echo(f"{row.code} ({run.as_of:%d/%m/%Y}): {counts}")
+        counts = ", ".join(f"{RESULT_LABELS[s.value]}: {report.counts[s]}" for s in Status)
+        click.echo(f"{row.code} ({report.as_of:%d/%m/%Y}): {counts}")
+        for text in reports.plan_lines(run.info(row.code)):
+            click.echo(f"  {text}")
         for r in report.results:
-            click.echo(f"  [{r.status.value}] {r.rule_code}: {r.message_vi}")
+            click.echo(f"  [{RESULT_LABELS[r.status.value]}] {r.rule_code}: {r.message_vi}")

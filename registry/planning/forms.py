@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FloatField,
@@ -17,7 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from registry.forms import COUNT_MAX, NUMBER, WHOLE_NUMBER, VNDateField, choices, in_range
+from registry import clock
+from registry.forms import COUNT_MAX, NUMBER, WHOLE_NUMBER, Form, VNDateField, choices, in_range
 from registry.http import INT_MAX
 from registry.i18n import _l
 from registry.planning.models import ItemAction
@@ -35,7 +33,7 @@ MODEL_LABELS = {
 }
 
 
-class _GetForm(FlaskForm):
+class _GetForm(Form):
     """Read-only query forms submitted by GET: no CSRF token needed."""
 
     class Meta:
@@ -48,12 +46,12 @@ class CheckForm(_GetForm):
     as_of = VNDateField(_l("As of"), validators=[Optional()])
 
 
-class ScenarioForm(FlaskForm):
+class ScenarioForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     target_year = IntegerField(
         _l("Target year"),
-        default=lambda: date.today().year + 1,
+        default=lambda: clock.today().year + 1,
         invalid_value_message=WHOLE_NUMBER,
         validators=[InputRequired(), in_range(2000, 2100)],
     )
@@ -61,7 +59,7 @@ class ScenarioForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     action = SelectField(
         _l("Proposal"),
         default=ItemAction.ADD.value,
@@ -97,18 +95,18 @@ class ItemForm(FlaskForm):
     submit = SubmitField(_l("Add to the scenario"))
 
 
-class CopyForm(FlaskForm):
+class CopyForm(Form):
     name = StringField(_l("Name of the copy"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Copy"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: CSRF only."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     key = HiddenField(validators=[DataRequired()])
     unit_code = HiddenField()
     value = FloatField(
@@ -118,7 +116,7 @@ class TargetForm(FlaskForm):
     submit = SubmitField(_l("Save target"))
 
 
-class TargetsImportForm(FlaskForm):
+class TargetsImportForm(Form):
     file = FileField(_l("Targets workbook (XLSX)"), validators=[FileRequired()])
     reason = StringField(_l("Reason for the change"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Import"))

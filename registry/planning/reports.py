@@ -1,16 +1,25 @@
-"""Check reports as JSON, XLSX and PDF (A4, Vietnamese with full diacritics), and the
+"""Check reports as JSON, CSV, XLSX and PDF (A4, Vietnamese with full diacritics), and the
 targets workbook (template download and upload).
+
+Every report says, for each plan, the plan period (and whether it has ended), the date it was
+checked on (``as_of``; an ended plan is checked on the last day of its period unless another
+date is asked for) and the unit catalogues it read (``services.PlanInfo``).
 
 JSON shape (``report_dict``; ``flask planning check --format json`` prints the same)::
 
     {
       "schema": "registry.planning.check/1",
       "generated_at": "2026-01-31T08:00:00+00:00",
-      "as_of": "2026-12-31",
+      "as_of": "2026-12-31",                   # the date asked for, else the latest plan's
+      "as_of_requested": "2020-12-31" | null,  # null: each plan on its default date
       "jurisdiction": "75" | null,              # current province code; null = national
       "scenario": {"id": 1, "name": "...", "province_code": "75", "target_year": 2026} | null,
       "plans": [{
         "code": "...", "title_vi": "...", "title_en": "...", "document": "...",
+        "as_of": "2020-12-31", "as_of_default": true,
+        "period": {"start": 2018, "end": 2020 | null, "ended": true},
+        "date_note_vi": "...", "date_note_en": "...",   # "" when there is nothing to say
+        "catalogues": [{"edition": "pre2025", "name_vi": "...", "name_en": "..."}],
         "counts": {"pass": 0, "fail": 0, "not_evaluable": 0, "not_set": 0},
         "results": [{
           "rule_code": "...", "kind": "...", "title_vi": "...", "title_en": "...",
@@ -28,6 +37,7 @@ The PDF uses DejaVu Sans (Debian ``fonts-dejavu-core``), which covers Vietnamese
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterable
@@ -38,10 +48,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from registry.cells import append_row
+from registry.cells import append_row, guard
+from registry.filters import ZONE_VI, format_datetime
 from registry.models import utcnow
 from registry.planning import services
-from registry.planning.rules import RuleResult, Status
+from registry.planning.rules import RuleResult, Status, catalogue_text
 
 SCHEMA = "registry.planning.check/1"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -109,6 +120,7 @@ def report_dict(run: services.CheckRun) -> dict[str, Any]:
         "schema": SCHEMA,
         "generated_at": utcnow().isoformat(timespec="seconds"),
         "as_of": run.as_of.isoformat(),
+        "as_of_requested": run.requested_as_of.isoformat() if run.requested_as_of else None,
         "jurisdiction": run.jurisdiction,
         "scenario": scenario,
         "plans": [
@@ -117,12 +129,51 @@ def report_dict(run: services.CheckRun) -> dict[str, Any]:
                 "title_vi": row.title_vi,
                 "title_en": row.title_en,
                 "document": row.document,
+                **_plan_info_dict(run.info(row.code)),
                 "counts": {status.value: report.counts[status] for status in Status},
                 "results": [result_dict(r) for r in report.results],
             }
             for row, report in run.reports
         ],
     }
+
+
+def _plan_info_dict(info: services.PlanInfo) -> dict[str, Any]:
+    return {
+        "as_of": info.as_of.isoformat(),
+        "as_of_default": info.as_of_default,
+        "period": {"start": info.period_start, "end": info.period_end, "ended": info.ended},
+        "date_note_vi": info.date_note("vi"),
+        "date_note_en": info.date_note("en"),
+        "catalogues": [
+            {
+                "edition": edition,
+                "name_vi": catalogue_text(edition, "vi"),
+                "name_en": catalogue_text(edition, "en"),
+            }
+            for edition in info.catalogues
+        ],
+    }
+
+
+def plan_lines(info: services.PlanInfo) -> list[str]:
+    """What a printed report says about a plan's dates and catalogues, in Vietnamese."""
+    period = info.period_text("vi")
+    if info.ended:
+        period += " (đã kết thúc)"
+    day = f"{info.as_of:%d/%m/%Y}"
+    if info.as_of_default and info.ended and info.period_ends_on == info.as_of:
+        day += " (mặc định: ngày cuối kỳ kế hoạch)"
+    elif info.as_of_default:
+        day += " (mặc định)"
+    lines = [
+        f"Kỳ kế hoạch: {period} · Ngày đối chiếu: {day}",
+        "Danh mục đơn vị hành chính: " + "; ".join(info.catalogue_texts("vi")),
+    ]
+    note = info.date_note("vi")
+    if note:
+        lines.append(note)
+    return lines
 
 
 def report_json(run: services.CheckRun) -> str:
@@ -141,6 +192,7 @@ def validate_report_dict(data: Any) -> list[str]:
 
     need(data, "schema", str, "$")
     need(data, "as_of", str, "$")
+    need(data, "as_of_requested", (str, type(None)), "$")
     need(data, "jurisdiction", (str, type(None)), "$")
     need(data, "scenario", (dict, type(None)), "$")
     need(data, "plans", list, "$")
@@ -148,6 +200,9 @@ def validate_report_dict(data: Any) -> list[str]:
         where = f"$.plans[{i}]"
         for key in ("code", "title_vi", "title_en", "document"):
             need(plan, key, str, where)
+        need(plan, "as_of", str, where)
+        need(plan, "period", dict, where)
+        need(plan, "catalogues", list, where)
         need(plan, "counts", dict, where)
         need(plan, "results", list, where)
         for j, res in enumerate(plan.get("results", [])):
@@ -222,12 +277,26 @@ def evidence_lines(r: RuleResult, limit: int = 12) -> list[str]:
 
 
 def source_text(r: RuleResult) -> str:
-    parts = [r.source.document]
-    if r.source.section:
-        parts.append(f"mục {r.source.section}")
+    from flask_babel import force_locale
+
+    from registry.labels import citation
+
+    with force_locale("vi"):  # internal paths named in words (the report is Vietnamese)
+        parts = [citation(r.source.document)]
+        if r.source.section:
+            parts.append(f"mục {citation(r.source.section)}")
     if r.source.lines:
         parts.append(f"dòng {r.source.lines}")
     return ", ".join(parts)
+
+
+def scope_text(jurisdiction: str | None) -> str:
+    """The province a check covers by its name ("Đồng Nai"), or "toàn quốc"."""
+    if not jurisdiction:
+        return "toàn quốc"
+    from registry.geography.services import province_choices
+
+    return dict(province_choices()).get(jurisdiction, jurisdiction)
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -238,17 +307,45 @@ def report_xlsx(run: services.CheckRun) -> bytes:
     wb = Workbook()
     summary = wb.active
     summary.title = "Tong hop"
-    append_row(summary, ["Ngày kiểm tra", run.as_of.strftime("%d/%m/%Y")])
-    append_row(summary, ["Phạm vi", run.jurisdiction or "Toàn quốc"])
+    append_row(
+        summary,
+        [
+            "Ngày đối chiếu",
+            run.as_of.strftime("%d/%m/%Y") if run.one_date else "theo từng kế hoạch (bên dưới)",
+        ],
+    )
+    append_row(summary, ["Phạm vi", scope_text(run.jurisdiction)])
     if run.scenario is not None:
         append_row(summary, ["Kịch bản", run.scenario.name])
     append_row(summary, [])
-    append_row(summary, ["Kế hoạch", *[STATUS_VI[s] for s in Status]])
+    append_row(
+        summary,
+        [
+            "Kế hoạch",
+            "Kỳ kế hoạch",
+            "Ngày đối chiếu",
+            "Danh mục đơn vị hành chính",
+            *[STATUS_VI[s] for s in Status],
+            "Ghi chú về ngày",
+        ],
+    )
     for row, report in run.reports:
-        append_row(summary, [row.code, *[report.counts[s] for s in Status]])
+        info = run.info(row.code)
+        append_row(
+            summary,
+            [
+                row.code,
+                info.period_text("vi") + (" (đã kết thúc)" if info.ended else ""),
+                info.as_of.strftime("%d/%m/%Y"),
+                "; ".join(info.catalogue_texts("vi")),
+                *[report.counts[s] for s in Status],
+                info.date_note("vi"),
+            ],
+        )
     ws = wb.create_sheet("Ket qua")
     header = [
         "Kế hoạch",
+        "Ngày đối chiếu",
         "Mã quy tắc",
         "Quy tắc",
         "Năm chỉ tiêu",
@@ -261,11 +358,13 @@ def report_xlsx(run: services.CheckRun) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row, report in run.reports:
+        day = run.info(row.code).as_of.strftime("%d/%m/%Y")
         for r in report.results:
             append_row(
                 ws,
                 [
                     row.code,
+                    day,
                     r.rule_code,
                     r.title_vi,
                     r.target_year,
@@ -275,12 +374,59 @@ def report_xlsx(run: services.CheckRun) -> bytes:
                     source_text(r),
                 ],
             )
-            ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=_FILLS[r.status])
-    for i, width in enumerate((22, 14, 50, 10, 18, 60, 60, 50), start=1):
+            ws.cell(ws.max_row, 6).fill = PatternFill("solid", fgColor=_FILLS[r.status])
+    for i, width in enumerate((22, 12, 14, 50, 10, 18, 60, 60, 50), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "Kế hoạch",
+    "Kỳ kế hoạch",
+    "Ngày đối chiếu",
+    "Danh mục đơn vị hành chính",
+    "Mã quy tắc",
+    "Quy tắc",
+    "Năm chỉ tiêu",
+    "Kết quả",
+    "Nội dung",
+    "Bằng chứng",
+    "Nguồn",
+]
+
+
+def report_csv(run: services.CheckRun) -> bytes:
+    """Every rule result as a CSV row (UTF-8 with a byte-order mark, for spreadsheets), each
+    with its plan's period, check date and unit catalogues; text is never a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row, report in run.reports:
+        info = run.info(row.code)
+        period = info.period_text("vi") + (" (đã kết thúc)" if info.ended else "")
+        head = [
+            row.code,
+            period,
+            info.as_of.strftime("%d/%m/%Y"),
+            "; ".join(info.catalogue_texts("vi")),
+        ]
+        for r in report.results:
+            cells = [
+                *head,
+                r.rule_code,
+                r.title_vi,
+                "" if r.target_year is None else str(r.target_year),
+                STATUS_VI[r.status],
+                r.message_vi,
+                " | ".join(evidence_lines(r)),
+                source_text(r),
+            ]
+            writer.writerow([guard(str(c)) for c in cells])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -304,17 +450,17 @@ def report_pdf(run: services.CheckRun) -> bytes:
         pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line("BÁO CÁO KIỂM TRA MẠNG LƯỚI CƠ SỞ TRỢ GIÚP XÃ HỘI THEO QUY HOẠCH", 13, "B", 7)
-    line(
-        f"Ngày đối chiếu: {run.as_of:%d/%m/%Y} · Phạm vi: "
-        f"{'tỉnh ' + run.jurisdiction if run.jurisdiction else 'toàn quốc'}"
-    )
+    day = f"{run.as_of:%d/%m/%Y}" if run.one_date else "theo từng kế hoạch"
+    line(f"Ngày đối chiếu: {day} · Phạm vi: {scope_text(run.jurisdiction)}")
     if run.scenario is not None:
         line(f"Kịch bản: {run.scenario.name} (năm mục tiêu {run.scenario.target_year})")
-    line(f"Lập lúc: {utcnow():%d/%m/%Y %H:%M} UTC")
+    line(f"Lập lúc: {format_datetime(utcnow())} ({ZONE_VI})")
     for row, report in run.reports:
         pdf.ln(3)
         line(f"{row.title_vi}", 11, "B", 6)
         line(f"{row.document} · {row.code}")
+        for text in plan_lines(run.info(row.code)):
+            line(text)
         line("Tổng hợp: " + "; ".join(f"{STATUS_VI[s]}: {report.counts[s]}" for s in Status))
         for r in report.results:
             pdf.ln(2)

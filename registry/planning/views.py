@@ -262,6 +262,12 @@ def check():
     stem = f"plan_check_{run.as_of:%Y%m%d}"
     if fmt == "json":
         return jsonify(reports.report_dict(run))
+    if fmt == "csv":
+        return Response(
+            reports.report_csv(run),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={stem}.csv"},
+        )
     if fmt == "xlsx":
         return Response(
             reports.report_xlsx(run),

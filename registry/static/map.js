@@ -131,6 +131,7 @@
     row(dl, T.status, cfg.statusLabels[p.status] || p.status);
     row(dl, T.ownership, cfg.ownershipLabels[p.own] || p.own);
     row(dl, T.capacity, fmt(p.cap));
+    if (p.prec) { row(dl, T.location, cfg.precisionLabels[p.prec] || p.prec); }
     root.appendChild(dl);
     if (p.gen) {
       var note = node("div", "text-danger small mb-1", T.generalised);
@@ -394,6 +395,7 @@
       }
     }
     root.appendChild(dl);
+    if (unit) { root.appendChild(node("div", "small text-muted", T.definition)); }
     L.popup().setLatLng(latlng).setContent(root).openOn(map);
   }
   function loadLayer(ed, level) {

@@ -64,6 +64,10 @@ def error_cells(page):
     return re.findall(rb'<tr data-row="(\d+)" data-field="([a-z_]+)">', page.data)
 
 
+def warning_cells(page):
+    return re.findall(rb'<tr data-row="(\d+)" data-warning="([a-z_]*)">', page.data)
+
+
 def main_content(page):
     text = page.get_data(as_text=True)
     return text[text.find("<main") : text.find("</main>")]
@@ -82,7 +86,7 @@ def test_viewer_cannot_import(client, auth, db_session):
     assert client.get("/facilities/import/preview").status_code == 403
 
 
-def test_xlsx_with_three_bad_rows_is_rejected_and_nothing_is_written(
+def test_xlsx_with_two_bad_rows_is_rejected_and_nothing_is_written(
     app, client, admin, db_session, types
 ):
     rows = make_rows(db_session, 200)
@@ -97,7 +101,9 @@ def test_xlsx_with_three_bad_rows_is_rejected_and_nothing_is_written(
 
     assert preview.status_code == 200
     assert 'data-testid="import-rejected"' in preview.get_data(as_text=True)
-    assert error_cells(preview) == [(b"11", b"type_code"), (b"101", b"residents"), (b"151", b"lat")]
+    assert error_cells(preview) == [(b"11", b"type_code"), (b"151", b"lat")]
+    # The over-capacity row is explained too, as a warning, in the same pass.
+    assert warning_cells(preview) == [(b"101", b"residents")]
     assert 'data-testid="import-confirm-form"' not in preview.get_data(as_text=True)
     assert counts(db_session) == before
     assert stored_uploads(app) == []  # a file with errors is not kept

@@ -273,7 +273,7 @@ def test_dates_and_decimal_commas():
 # --- validation ------------------------------------------------------------------------------
 
 
-def test_xlsx_with_three_bad_rows_explains_exactly_those_rows(db_session, types):
+def test_xlsx_with_two_bad_rows_explains_exactly_those_rows(db_session, types):
     rows = make_rows(db_session, 200)
     rows[9]["Loại hình (mã)"] = "KHONG_CO"  # file row 11
     rows[99]["Số đối tượng hiện có"] = 80  # row 101: more than the capacity of 60
@@ -283,24 +283,29 @@ def test_xlsx_with_three_bad_rows_explains_exactly_those_rows(db_session, types)
     plan = plan_for(db_session, xlsx_bytes(rows), "xlsx")
 
     assert not plan.ok
-    assert plan.bad_rows == [11, 101, 151]
-    assert [(p.row, p.field, p.column, p.message) for p in plan.errors] == [
-        (11, "type_code", "Loại hình (mã)", str(_l("Unknown facility type."))),
-        (
-            101,
-            "residents",
-            "Số đối tượng hiện có",
-            str(
-                _l(
-                    "Residents (%(residents)d) exceed the design capacity (%(capacity)d).",
-                    residents=80,
-                    capacity=60,
-                )
-            ),
-        ),
-        (151, "lat", "Vĩ độ", str(_l("Enter the latitude in decimal degrees (e.g. 10.95)."))),
+    assert plan.bad_rows == [11, 151]
+    assert [(p.row, p.field, p.column) for p in plan.errors] == [
+        (11, "type_code", "Loại hình (mã)"),
+        (151, "lat", "Vĩ độ"),
+    ]
+    assert plan.errors[1].message == str(_l("Enter the latitude in decimal degrees (e.g. 10.95)."))
+    # Overcrowding is recorded and flagged, not refused.
+    assert [(w.row, w.field, w.column) for w in plan.warnings] == [
+        (101, "residents", "Số đối tượng hiện có")
     ]
     assert counts(db_session) == before
+
+
+def test_an_unknown_type_is_named_with_every_allowed_type(db_session, types):
+    rows = make_rows(db_session, 1)
+    rows[0]["Loại hình (mã)"] = "Trung tâm bảo trợ xã hội tổng hợp cấp vùng"  # > 32 characters
+    plan = plan_for(db_session, csv_bytes(rows), "csv")
+    (problem,) = plan.errors
+    assert problem.field == "type_code"
+    assert "32" not in problem.message
+    assert "Trung tâm bảo trợ xã hội tổng hợp cấp vùng" in problem.message
+    for ftype in services.facility_types(db_session):
+        assert f"{ftype.code} ({ftype.name_vi})" in problem.message
 
 
 def test_rows_are_checked_by_the_services_rules(db_session, types):

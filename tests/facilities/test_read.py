@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from registry import clock
 from registry.facilities import read, services
 from registry.facilities.queries import FacilityFilter
 from registry.facilities.read import SYSTEM, Reader
@@ -122,7 +123,7 @@ def test_map_markers_and_unit_totals_follow_the_same_rule(db_session, shelter, c
         for r in read.marker_rows(db_session, VIEWER, FacilityFilter(types=["SHELTER"]))
         if r[0] == shelter.id
     ]
-    assert row[8:] == pytest.approx((*commune_point, True))
+    assert row[8:11] == pytest.approx((*commune_point, True))
     totals = read.unit_totals(db_session, VIEWER, FacilityFilter(types=["SHELTER"]), "commune_code")
     assert totals[shelter.commune_code][0] >= 1
 
@@ -130,20 +131,22 @@ def test_map_markers_and_unit_totals_follow_the_same_rule(db_session, shelter, c
 def test_status_on_a_date_reads_the_history(db_session, shelter):
     from datetime import date, timedelta
 
+    today = clock.today()
+    shelter.opened_on = today - timedelta(days=30)  # opened before it was registered
     services.change_status(
         db_session,
         shelter,
         Status.SUSPENDED,
-        effective_on=date.today() + timedelta(days=10),
+        effective_on=today,
         reason="sửa chữa",
         actor_id=None,
         expected_version=shelter.version,
     )
-    today = read.statuses_on(db_session, [shelter.id], date.today())
-    later = read.statuses_on(db_session, [shelter.id], date.today() + timedelta(days=11))
+    earlier = read.statuses_on(db_session, [shelter.id], today - timedelta(days=10))
+    now = read.statuses_on(db_session, [shelter.id], today)
     before = read.statuses_on(db_session, [shelter.id], date(2000, 1, 1))
-    assert today[shelter.id] is Status.OPERATING
-    assert later[shelter.id] is Status.SUSPENDED
+    assert earlier[shelter.id] is Status.OPERATING
+    assert now[shelter.id] is Status.SUSPENDED
     assert before[shelter.id] is None
 
 

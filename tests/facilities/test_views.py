@@ -61,17 +61,17 @@ def test_form_shows_field_errors_in_vietnamese(client, auth, post_form, db_sessi
             "ownership": "public",
             "province_code": "75",
             "location_mode": "latlon",
-            "lat": "10.95",
-            "lon": "106.82",
+            "lat": "12.67",  # Buôn Ma Thuột, in Đắk Lắk: not the chosen province
+            "lon": "108.04",
             "status": "operating",
             "design_capacity": "100",
-            "residents": "150",
+            "residents": "50",
         },
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'data-field-error="residents"' in page
-    assert "vượt" in page  # "Số đối tượng ... vượt công suất thiết kế"
+    assert 'data-field-error="lat"' in page
+    assert "không thuộc tỉnh đã chọn" in page
     assert db_session.query(Facility).count() == 0
 
 

@@ -285,11 +285,12 @@ def test_capacity_per_10000_people_where_population_is_known(client, auth, db_se
     auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
     body = client.get("/map/capacity?edition=pre2025&level=province").get_json()
     dong_nai = body["units"]["75"]
-    capacity = sum(
-        network[k].design_capacity for k in ("elderly", "elderly_np", "planned", "shelter")
-    )
+    # The one definition (facilities.definitions): operating facilities only, not the planned.
+    capacity = sum(network[k].design_capacity for k in ("elderly", "elderly_np", "shelter"))
     assert dong_nai["cap"] == capacity
-    assert dong_nai["n"] == 4
+    assert dong_nai["n"] == 3
+    assert body["statuses"] == ["operating"]
+    assert "đang hoạt động" in body["definition"]
     assert dong_nai["pop"] == 3097107
     assert dong_nai["year"] == 2019
     assert dong_nai["per10k"] == pytest.approx(capacity * 10_000 / 3097107, abs=0.01)

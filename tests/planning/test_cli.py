@@ -72,7 +72,7 @@ def test_check_text_with_province_and_date(runner, db_session):
     )
     assert result.exit_code == 0, result.output
     assert "DN-2735-KH-UBND-2018 (31/12/2020)" in result.output
-    assert "[fail] DN-08" in result.output
+    assert "[Chưa đạt] DN-08" in result.output  # the label, not the code
     bad = runner.invoke(args=["planning", "check", "--as-of", "2020-12-31"])
     assert bad.exit_code != 0
     unknown = runner.invoke(args=["planning", "check", "--plan", "NOPE"])

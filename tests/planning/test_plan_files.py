@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from registry.planning.plan_schema import (
     FACILITY_TYPE_CODES,
     KIND_PARAMS,
     PLANS_DIR,
+    TYPES_FILE,
     Plan,
     PlanFileError,
+    live_vocabulary,
     load_plan,
     load_plans,
     parse_plan,
+    plan_json_schema,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -205,29 +211,68 @@ def _params(**params: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("overrides", "message", "where"),
     [
-        ({"rule": {"kind": "max_count"}}, "unknown kind"),
+        ({"rule": {"kind": "max_count"}}, "unknown value 'max_count'", "rules[0].kind"),
         (
             _params(types=["ELDERLY"], scope="jurisdiction", min=1, colour="red"),
-            "unknown parameter",
+            "unknown key(s) ['colour']",
+            "rules[0].params",
         ),
-        (_params(types=["NURSING"], scope="jurisdiction", min=1), "unknown value 'NURSING'"),
+        (
+            _params(types=["NURSING"], scope="jurisdiction", min=1),
+            "unknown value 'NURSING'",
+            "rules[0].params.types[0]",
+        ),
+        (
+            _params(categories=["elderly care"], scope="jurisdiction", min=1),
+            "unknown value 'elderly care'",
+            "rules[0].params.categories[0]",
+        ),
+        (
+            _params(types=["SOCIAL_WORK"], levels=["regional"], scope="jurisdiction", min=1),
+            "unknown value 'regional'",
+            "rules[0].params.levels[0]",
+        ),
+        (
+            _params(services=["yoga"], scope="jurisdiction", min=1),
+            "unknown value 'yoga'",
+            "rules[0].params.services[0]",
+        ),
+        (
+            _params(
+                types=["VICTIM_SUPPORT"], target_groups=["victims"], scope="jurisdiction", min=1
+            ),
+            "unknown value 'victims'",
+            "rules[0].params.target_groups[0]",
+        ),
+        (
+            _params(facility={"nickname": "x"}, scope="jurisdiction", min=1),
+            "unknown key(s) ['nickname']",
+            "rules[0].params.facility",
+        ),
         (
             _params(types=["ELDERLY"], scope="units", level="district", units=[741], min=1),
             "quoted string",
+            "rules[0].params.units[0]",
         ),
-        (_params(types=["ELDERLY"], scope="jurisdiction", min=-1), "zero or more"),
-        (_params(types=["ELDERLY"], scope="jurisdiction"), "needs 'min'"),
-        (_params(scope="jurisdiction", min=1), "needs 'types' or 'categories'"),
-        (_params(types=["ELDERLY"], scope="each_unit", min=1), "needs 'level'"),
+        (
+            _params(types=["ELDERLY"], scope="jurisdiction", min=-1),
+            "zero or more",
+            "rules[0].params.min",
+        ),
+        (_params(types=["ELDERLY"], scope="jurisdiction"), "needs 'min'", "rules[0].params"),
+        (_params(scope="jurisdiction", min=1), "needs 'types' or 'categories'", "rules[0].params"),
+        (_params(types=["ELDERLY"], scope="each_unit", min=1), "needs 'level'", "rules[0].params"),
         (
             _params(types=["ELDERLY"], scope="each_unit", level="district", edition="2025", min=1),
             "districts do not exist",
+            "rules[0].params",
         ),
         (
             _params(types=["ELDERLY"], scope="jurisdiction", min=1, unit_min={"75": 1}),
             "only for scope 'units'",
+            "rules[0].params",
         ),
         (
             {
@@ -237,29 +282,36 @@ def _params(**params: Any) -> dict[str, Any]:
                 }
             },
             "more than 100",
+            "rules[0].params.min_pct",
         ),
         (
             {"rule": {"kind": "capacity_bounds", "params": {"types": ["MENTAL"]}}},
             "needs 'min' and/or 'max'",
+            "rules[0].params",
         ),
         (
             {"rule": {"kind": "external_indicator", "params": {"reason_vi": "x"}}},
-            "missing parameter",
+            "missing ['reason_en']",
+            "rules[0].params",
         ),
-        ({"rule": {"target_year": 2025}}, "outside the plan period"),
-        ({"rule": {"severity": "fatal"}}, "'fatal' is not one of"),
-        ({"rule": {"source": {"section": "I"}}}, "missing 'document'"),
-        ({"rule": {"source": "a string"}}, "source must be a mapping"),
+        ({"rule": {"target_year": 2025}}, "outside the plan period", "rules[0].target_year"),
+        ({"rule": {"severity": "fatal"}}, "unknown value 'fatal'", "rules[0].severity"),
+        ({"rule": {"source": {"section": "I"}}}, "missing ['document']", "rules[0].source"),
+        ({"rule": {"source": "a string"}}, "is not of type object", "rules[0].source"),
     ],
 )
-def test_invalid_rules_are_rejected_with_file_and_rule(
-    overrides: dict[str, Any], message: str
+def test_invalid_rules_are_rejected_with_file_rule_and_path(
+    overrides: dict[str, Any], message: str, where: str
 ) -> None:
     with pytest.raises(PlanFileError, match=re.escape(message)) as info:
         parse_plan(_plan(**overrides), "plans/x.yaml")
     assert info.value.path == "plans/x.yaml"
     assert info.value.rule_code == "R1"
-    assert str(info.value).startswith("plans/x.yaml: rule 'R1': ")
+    assert info.value.where == where
+    assert str(info.value).startswith(f"plans/x.yaml: rule 'R1' ({where}): ")
+    # The Vietnamese reason comes first and is what users see (``detail``).
+    assert info.value.detail != info.value.detail_en
+    assert str(info.value).index(info.value.detail) < str(info.value).index(message)
 
 
 @pytest.mark.parametrize(
@@ -271,15 +323,63 @@ def test_invalid_rules_are_rejected_with_file_and_rule(
             "takes no province_codes",
         ),
         ({"jurisdiction": {"scope": "provinces", "edition": "2025"}}, "province_codes"),
-        ({"rules": []}, "non-empty list"),
+        ({"rules": []}, "must be non-empty"),
         ({"owner": "me"}, "unknown key"),
-        ({"title_en": ""}, "non-empty text"),
+        ({"title_en": ""}, "must be non-empty"),
     ],
 )
 def test_invalid_plans_are_rejected_with_file(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(PlanFileError, match=re.escape(message)) as info:
         parse_plan(_plan(**overrides), "plans/x.yaml")
     assert info.value.rule_code is None
+
+
+def test_schema_is_built_from_the_live_type_catalogue() -> None:
+    """DN-11's "no type" reason came from a hand-written list of 13 codes; types.yaml has
+    every type, GBV_COUNSELLING included, and the schema takes its codes from there."""
+    live = [t["code"] for t in yaml.safe_load(TYPES_FILE.read_text(encoding="utf-8"))]
+    assert set(live) == FACILITY_TYPE_CODES
+    assert "GBV_COUNSELLING" in FACILITY_TYPE_CODES
+    plan = parse_plan(_plan(**_params(types=["GBV_COUNSELLING"], scope="jurisdiction", min=1)))
+    assert plan.rules[0].params["types"] == ("GBV_COUNSELLING",)
+    schema = plan_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_schema_follows_a_changed_catalogue() -> None:
+    live = live_vocabulary()
+    narrower = replace(live, type_codes=("ELDERLY",), services=("methadone_treatment",))
+    data = _plan(**_params(types=["CHILDREN"], scope="jurisdiction", min=1))
+    parse_plan(data)
+    with pytest.raises(PlanFileError, match="unknown value 'CHILDREN'"):
+        parse_plan(data, vocabulary=narrower)
+    data = _plan(**_params(services=["methadone_treatment"], scope="jurisdiction", min=1))
+    assert parse_plan(data, vocabulary=narrower).rules[0].params["services"] == (
+        "methadone_treatment",
+    )
+
+
+def test_scoping_parameters_load() -> None:
+    plan = parse_plan(
+        _plan(
+            **_params(
+                types=["SOCIAL_WORK"],
+                levels=["provincial"],
+                services=["gender_equality_counselling"],
+                target_groups=["gbv_victims"],
+                facility={"code": "75-SW-001", "names": ["Trung tâm A"]},
+                criteria_supported=True,
+                needs_record="investment_project",
+                count_bound="upper",
+                scope="jurisdiction",
+                min=1,
+            )
+        )
+    )
+    params = plan.rules[0].params
+    assert params["levels"] == ("provincial",)
+    assert params["facility"]["names"] == ("Trung tâm A",)
+    assert params["criteria_supported"] is True
 
 
 def test_duplicate_rule_codes_are_rejected() -> None:
@@ -304,13 +404,11 @@ def test_open_ended_period_and_null_target_load() -> None:
 def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("code: [unclosed\n", encoding="utf-8")
-    with pytest.raises(PlanFileError, match=r"broken\.yaml: not valid YAML"):
+    with pytest.raises(PlanFileError, match=r"(?s)broken\.yaml: .*not valid YAML"):
         load_plan(path)
 
 
 def test_plan_codes_must_be_unique_and_successors_known(tmp_path: Path) -> None:
-    import yaml
-
     first = tmp_path / "a.yaml"
     first.write_text(yaml.safe_dump(_plan()), encoding="utf-8")
     second = tmp_path / "b.yaml"

@@ -19,7 +19,6 @@ from registry.planning.rules import (
     RuleResult,
     Status,
     UnitFact,
-    effective_status,
     evaluate,
     evaluate_rule,
 )
@@ -173,31 +172,80 @@ def check(
 def count_rule(**params: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"types": ["ELDERLY"], "scope": "jurisdiction", "min": 2}
     base.update(params)
+    if base["types"] is None:  # a rule by category only
+        del base["types"]
     return rule("min_count", **base)
 
 
-# --- effective status ------------------------------------------------------------------------
+# --- status on the check date -----------------------------------------------------------------
+
+
+def test_the_engine_takes_each_facts_status_as_given() -> None:
+    """The status on the check date is the caller's (facilities.read.statuses_on, the one
+    definition); the engine does not derive it again from the opening and closing dates."""
+    facility = fac(1, status="operating", opened_on=date(2022, 1, 1), closed_on=date(2020, 1, 1))
+    assert CheckContext(AS_OF, [facility]).index.status(facility) == "operating"
+
+
+# --- scoping by level, service, target group, named facility --------------------------------
 
 
 @pytest.mark.parametrize(
-    ("status", "opened", "closed", "expected"),
+    ("params", "facility", "status"),
     [
-        ("operating", None, None, "operating"),
-        ("operating", date(2020, 1, 1), None, "operating"),
-        ("operating", date(2022, 1, 1), None, "planned"),
-        ("under_construction", date(2022, 1, 1), None, "under_construction"),
-        ("closed", date(2015, 1, 1), date(2020, 6, 1), "closed"),
-        ("closed", date(2015, 1, 1), date(2021, 6, 1), "operating"),
-        ("closed", None, None, "closed"),
-        ("suspended", None, date(2020, 12, 31), "closed"),
-        ("planned", None, None, "planned"),
+        ({"levels": ["provincial"]}, {"level": "provincial"}, Status.PASS),
+        ({"levels": ["provincial"]}, {"level": "district"}, Status.FAIL),
+        ({"levels": ["provincial"]}, {}, Status.NOT_EVALUABLE),
+        (
+            {"services": ["methadone_treatment", "case_management"]},
+            {"service_codes": ("case_management", "gbv_counselling")},
+            Status.PASS,
+        ),
+        (
+            {"services": ["methadone_treatment"]},
+            {"service_codes": ("case_management",)},
+            Status.FAIL,
+        ),
+        ({"services": ["methadone_treatment"]}, {}, Status.NOT_EVALUABLE),
+        ({"target_groups": ["gbv_victims"]}, {"target_groups": ("gbv_victims",)}, Status.PASS),
+        ({"target_groups": ["gbv_victims"]}, {"target_groups": ("elderly",)}, Status.FAIL),
+        ({"criteria_supported": True}, {"criteria_supported_on": date(2020, 1, 1)}, Status.PASS),
+        ({"criteria_supported": True}, {"criteria_supported_on": date(2022, 1, 1)}, Status.FAIL),
+        ({"criteria_supported": True}, {}, Status.NOT_EVALUABLE),
+        (
+            {"facility": {"names": ["Trung tâm A – tỉnh"]}},
+            {"name": "trung tâm a - TỈNH"},
+            Status.PASS,
+        ),
+        ({"facility": {"code": "F1"}}, {}, Status.PASS),
+        ({"facility": {"names": ["Trung tâm A"]}}, {"name": "Trung tâm A2"}, Status.NOT_EVALUABLE),
     ],
 )
-def test_effective_status_reads_the_dates(
-    status: str, opened: date | None, closed: date | None, expected: str
+def test_rules_scope_by_catalogue_attributes_and_named_facilities(
+    params: dict[str, Any], facility: dict[str, Any], status: Status
 ) -> None:
-    facility = fac(1, status=status, opened_on=opened, closed_on=closed)
-    assert effective_status(facility, AS_OF) == expected
+    # The unit fixture's facilities carry no catalogue attributes unless given: not recorded.
+    result = check(count_rule(min=1, **params), [fac(1, **facility)])
+    assert result.status == status
+    if status == Status.NOT_EVALUABLE and "facility" not in params:
+        assert result.evidence["unrecorded"][0]["code"] == "F1"
+
+
+def test_unrecorded_facilities_leave_a_shortfall_open_only_if_they_could_close_it() -> None:
+    two_unknown = [fac(1), fac(2)]
+    assert check(count_rule(min=2, levels=["district"]), two_unknown).status == (
+        Status.NOT_EVALUABLE
+    )
+    assert check(count_rule(min=3, levels=["district"]), two_unknown).status == Status.FAIL
+
+
+def test_a_standard_over_facilities_with_unrecorded_attributes_is_not_met() -> None:
+    result = check(
+        rule("capacity_bounds", types=["ELDERLY"], levels=["provincial"], min=300, max=500),
+        [fac(1, design_capacity=80)],
+    )
+    assert result.status == Status.NOT_EVALUABLE
+    assert result.evidence["unrecorded"][0]["missing"] == ["level"]
 
 
 # --- min_count -------------------------------------------------------------------------------
@@ -215,8 +263,9 @@ def test_effective_status_reads_the_dates(
             Status.PASS,
             2,
         ),
-        ({}, [fac(1), fac(2, opened_on=date(2022, 1, 1))], Status.FAIL, 1),
-        ({}, [fac(1), fac(2, status="closed", closed_on=date(2021, 5, 1))], Status.PASS, 2),
+        # Not yet open on the check date (statuses_on says planned), closed later (operating).
+        ({}, [fac(1), fac(2, status="planned", opened_on=date(2022, 1, 1))], Status.FAIL, 1),
+        ({}, [fac(1), fac(2, closed_on=date(2021, 5, 1))], Status.PASS, 2),
         ({}, [fac(1), fac(2, type_code="CHILDREN")], Status.FAIL, 1),
         ({"ownership": "non_public"}, [fac(1, ownership="non_public"), fac(2)], Status.FAIL, 1),
         ({}, [fac(1), fac(2, province_code="66", district_code=None)], Status.FAIL, 1),
@@ -237,8 +286,8 @@ def test_effective_status_reads_the_dates(
             2,
         ),
         (
-            {"types": None, "categories": ["elderly care"]},
-            [fac(1, category="elderly care"), fac(2, type_code="X", category="elderly care")],
+            {"types": None, "categories": ["elderly"]},
+            [fac(1, category="elderly"), fac(2, type_code="X", category="elderly")],
             Status.PASS,
             2,
         ),
@@ -414,7 +463,7 @@ def test_non_public_share(
         facilities,
     )
     assert result.status == status
-    assert result.evidence["actual"] == actual
+    assert result.evidence.get("actual") == actual
 
 
 @pytest.mark.parametrize(
@@ -532,10 +581,10 @@ def test_residents_within_capacity(
         ),
         (
             fac(1, ownership="non_public", residents=9, has_registration=False, has_licence=False),
-            Status.PASS,
+            Status.NOT_EVALUABLE,  # below the threshold: nothing in scope, never "met"
             None,
         ),
-        (fac(1, ownership="public", residents=50, has_licence=False), Status.PASS, None),
+        (fac(1, ownership="public", residents=50, has_licence=False), Status.NOT_EVALUABLE, None),
         (
             fac(1, ownership="non_public", residents=20, has_registration=True, has_licence=None),
             Status.NOT_EVALUABLE,
@@ -544,7 +593,7 @@ def test_residents_within_capacity(
         (fac(1, ownership="non_public", residents=None), Status.NOT_EVALUABLE, None),
         (
             fac(1, ownership="non_public", residents=30, status="closed", has_licence=False),
-            Status.PASS,
+            Status.NOT_EVALUABLE,
             None,
         ),
     ],
@@ -659,10 +708,14 @@ def test_spacing(offsets_km: list[float], status: Status, pairs: int) -> None:
 @pytest.mark.parametrize(
     ("as_of", "facility", "status"),
     [
-        (date(2024, 1, 1), fac(1, district_code="731"), Status.PASS),
-        (date(2024, 1, 1), fac(1, district_code="999"), Status.FAIL),
+        # The pre-2025 catalogue is the 01/03/2025 snapshot: it speaks for 01/03–30/06/2025.
+        (date(2025, 5, 1), fac(1, district_code="731"), Status.PASS),
+        (date(2025, 5, 1), fac(1, district_code="999"), Status.FAIL),
         # Before 2025 the province comes from the district: 689 is consistently Bình Phước.
-        (date(2024, 1, 1), fac(1, district_code="689"), Status.PASS),
+        (date(2025, 5, 1), fac(1, district_code="689"), Status.PASS),
+        # ... and not for an earlier day: neither a pass nor a failure.
+        (date(2024, 1, 1), fac(1, district_code="731"), Status.NOT_EVALUABLE),
+        (date(2024, 1, 1), fac(1, district_code="999"), Status.NOT_EVALUABLE),
         (date(2026, 1, 1), fac(1, commune_code="26001"), Status.PASS),
         (date(2026, 1, 1), fac(1, commune_code="99999"), Status.FAIL),
         (date(2026, 1, 1), fac(1, commune_code=None), Status.FAIL),
@@ -701,7 +754,11 @@ def test_plan_unit_codes_exist_at_the_plan_date(units: list[str], status: Status
         ),
         rule("valid_admin_codes", code="B", target_year=None, subject="plan_units"),
     )
-    result = evaluate_rule(plan, plan.rule("B"), CheckContext(AS_OF, [], UNITS))
+    # A catalogue with start dates can say what existed on the plan's date.
+    dated = [
+        replace(u, valid_from=date(2004, 1, 1)) if u.edition == "pre2025" else u for u in UNITS
+    ]
+    result = evaluate_rule(plan, plan.rule("B"), CheckContext(AS_OF, [], dated))
     assert result.status == status
     assert result.evidence["n_checked"] == 3  # the province and the two districts
 
@@ -728,19 +785,25 @@ def test_evaluate_counts_every_rule_once(shipped: dict[str, Plan]) -> None:
     report = evaluate(plan, CheckContext(AS_OF, [fac(1)], UNITS, frozenset({"75"})))
     assert sum(report.counts.values()) == len(plan.rules) == len(report.results)
     assert report.result("DN-07").status == Status.NOT_EVALUABLE
-    assert report.result("DN-13").status == Status.PASS
+    # The pre-2025 catalogue is a 2025 snapshot: it cannot vouch for the plan's 2018 codes.
+    assert report.result("DN-13").status == Status.NOT_EVALUABLE
 
 
 def test_dong_nai_network_that_meets_the_plan(shipped: dict[str, Plan]) -> None:
     facilities = [
         *[fac(i, "ELDERLY", ownership="non_public") for i in range(16)],
-        fac(100, "SOCIAL_WORK"),
+        fac(
+            100,
+            "SOCIAL_WORK",
+            level="provincial",
+            service_codes=("gender_equality_counselling", "child_protection_counselling"),
+        ),
         fac(101, "SHELTER"),
-        fac(102, "VICTIM_SUPPORT"),
-        *[fac(200 + i, "SHELTER") for i in range(10)],
+        fac(102, "VICTIM_SUPPORT", target_groups=("gbv_victims",)),
+        *[fac(200 + i, "SHELTER", criteria_supported_on=date(2019, 1, 1)) for i in range(10)],
         *[fac(300 + i, "DRUG_COMMUNITY", district_code=d) for i, d in enumerate(NAMED)],
         *[fac(400 + i, "COUNSELLING") for i in range(82)],
-        fac(500, "DRUG_PUBLIC", opened_on=date(2019, 9, 1)),
+        fac(500, "DRUG_PUBLIC", opened_on=date(2019, 9, 1), service_codes=("methadone_treatment",)),
     ]
     report = evaluate(
         shipped["DN-2735-KH-UBND-2018"], CheckContext(AS_OF, facilities, UNITS, frozenset({"75"}))
@@ -755,7 +818,9 @@ def test_dong_nai_network_that_meets_the_plan(shipped: dict[str, Plan]) -> None:
         "DN-08",
         "DN-09",
         "DN-10",
-        "DN-13",
+        "DN-14",
+        "DN-15",
+        "DN-16",
     }
 
 
@@ -774,9 +839,12 @@ def test_1520_is_not_set_and_never_passes(shipped: dict[str, Plan]) -> None:
 
 def test_dak_lak_centres_and_shelters(shipped: dict[str, Plan]) -> None:
     kw: dict[str, Any] = {"province_code": "66", "district_code": None}
+    mental = (
+        "Trung tâm Chăm sóc và Phục hồi chức năng cho người tâm thần, người rối nhiễu tâm trí tỉnh"
+    )
     facilities = [
-        fac(1, "MENTAL", design_capacity=400, **kw),
-        fac(2, "GENERAL", design_capacity=250, **kw),
+        fac(1, "MENTAL", name=f"{mental} Đắk Lắk", design_capacity=400, **kw),
+        fac(2, "GENERAL", name="Trung tâm Bảo trợ xã hội tỉnh Đắk Lắk", design_capacity=250, **kw),
         *[fac(10 + i, "SHELTER", **kw) for i in range(70)],
     ]
     report = evaluate(
@@ -784,6 +852,7 @@ def test_dak_lak_centres_and_shelters(shipped: dict[str, Plan]) -> None:
     )
     assert report.result("DL-01").status == Status.PASS
     assert report.result("DL-02").status == Status.PASS
+    assert report.result("DL-03").status == Status.NOT_EVALUABLE  # upgrade: investment data
     assert report.result("DL-04").status == Status.FAIL
     assert report.result("DL-06").status == Status.FAIL
     assert report.result("DL-07").status == Status.NOT_EVALUABLE

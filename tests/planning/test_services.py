@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from registry import clock
 from registry.audit.models import AuditEvent
 from registry.auth.permissions import Role
 from registry.facilities import services as facility_services
@@ -165,19 +166,23 @@ def test_no_rule_passes_on_missing_data(db_session, plans):
                 assert r.status != Status.PASS, (row.code, r.rule_code, r.message_en)
     assert checked > 30
     # A rule with an empty target stays NOT_SET even when the registry holds facilities.
-    ctx = services.build_context(db_session, SYSTEM, as_of=date.today(), jurisdiction="75")
+    ctx = services.build_context(db_session, SYSTEM, as_of=clock.today(), jurisdiction="75")
     for r in rules.evaluate(services.plan_from_row(plans["QD-1520-LDTBXH-2015"]), ctx).results:
         assert r.status == Status.NOT_SET
 
 
 def test_dong_nai_check_lists_targets_with_evidence(db_session, plans, district_points):
-    register(
-        db_session, "Cơ sở cai nghiện cộng đồng Biên Hòa", "DRUG_COMMUNITY", district_points["731"]
-    )
-    register(
-        db_session, "Cơ sở cai nghiện cộng đồng Vĩnh Cửu", "DRUG_COMMUNITY", district_points["735"]
-    )
+    # Opened during the plan period: the ended plan is checked as of 31/12/2020.
+    for code, name in (("731", "Biên Hòa"), ("735", "Vĩnh Cửu")):
+        register(
+            db_session,
+            f"Cơ sở cai nghiện cộng đồng {name}",
+            "DRUG_COMMUNITY",
+            district_points[code],
+            opened_on=date(2019, 6, 1),
+        )
     report = dn_check(db_session)
+    assert report.as_of == date(2020, 12, 31)
     codes = [r.rule_code for r in report.results]
     assert codes[:3] == ["DN-01", "DN-02", "DN-03"]
     dn08 = report.result("DN-08")
@@ -228,7 +233,9 @@ def test_scenario_turns_rules_to_pass_and_adoption_registers_planned(
     )
     before = db_session.scalar(select(Facility.id).order_by(Facility.id.desc()).limit(1))
     assert dn_check(db_session, scenario).result("DN-08").status == Status.PASS
-    assert dn_check(db_session, scenario).result("DN-05").status == Status.PASS
+    # A proposed victim-support facility does not say whom it serves: DN-05 counts only
+    # facilities for victims of gender-based violence, so it stays open (issue 9).
+    assert dn_check(db_session, scenario).result("DN-05").status == Status.NOT_EVALUABLE
     # The registry is untouched until adoption.
     assert dn_check(db_session).result("DN-08").status == Status.FAIL
     assert db_session.scalar(select(Facility.id).order_by(Facility.id.desc()).limit(1)) == before
@@ -303,18 +310,17 @@ def test_capacity_change_and_closure_in_scenario_and_adoption(db_session, plans,
         db_session, scenario, action=ItemAction.CAPACITY, facility=fac, design_capacity=150
     )
     facts = services.apply_scenario(
-        services.facility_facts(db_session, SYSTEM, as_of=date.today(), province_codes=["75"]),
+        services.facility_facts(db_session, SYSTEM, as_of=clock.today(), province_codes=["75"]),
         scenario,
     )
     assert next(f for f in facts if f.id == fac.id).design_capacity == 150
     copy = services.copy_scenario(db_session, scenario, name="Đóng", actor_id=None)
     services.add_item(db_session, copy, action=ItemAction.CLOSE, facility=fac)
     facts = services.apply_scenario(
-        services.facility_facts(db_session, SYSTEM, as_of=date.today(), province_codes=["75"]), copy
+        services.facility_facts(db_session, SYSTEM, as_of=clock.today(), province_codes=["75"]),
+        copy,
     )
-    assert (
-        rules.effective_status(next(f for f in facts if f.id == fac.id), date.today()) == "closed"
-    )
+    assert next(f for f in facts if f.id == fac.id).status == "closed"
     services.adopt_scenario(db_session, scenario, actor_id=None)
     assert fac.design_capacity == 150
     assert fac.status is FacilityStatus.OPERATING
@@ -327,6 +333,7 @@ def test_as_of_reads_status_history(db_session, plans, district_points):
         "VICTIM_SUPPORT",
         district_points["731"],
         opened_on=date(2019, 1, 1),
+        target_groups=["gbv_victims"],
     )
     facility_services.change_status(
         db_session,

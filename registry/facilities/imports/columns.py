@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from registry.facilities.vocab import Ownership, Status
+from registry.facilities.vocab import LocationPrecision, Ownership, Status
 from registry.text import fold
 
 
@@ -39,18 +39,72 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("ownership", "Loại hình sở hữu", "ownership", ("ownership", "so huu"), None, True),
     Column("managing_body", "Cơ quan quản lý", "text", ("managing body",), 255),
+    # The province's code or name, current or pre-2025 ("Bình Phước" is now in Đồng Nai).
     Column(
-        "province_code", "Mã tỉnh", "province", ("province", "province code", "tinh"), None, True
+        "province_code",
+        "Mã tỉnh",
+        "province",
+        ("province", "province code", "tinh", "tinh thanh pho", "ten tinh"),
+        None,
+        True,
     ),
     Column("address", "Địa chỉ", "text", ("address",), 500),
-    Column("lat", "Vĩ độ", "lat", ("latitude",), None, True),
-    Column("lon", "Kinh độ", "lon", ("longitude", "lng"), None, True),
+    # The units the source names, by code or name, current or pre-2025 (``places``); with
+    # no coordinates they give the point (the unit's representative point).
+    Column(
+        "commune",
+        "Xã/phường",
+        "unit",
+        ("commune", "ward", "xa", "phuong", "phuong xa", "xa phuong thi tran", "ma xa"),
+        120,
+    ),
+    Column(
+        "district",
+        "Quận/huyện (trước 01/7/2025)",
+        "unit",
+        ("district", "huyen", "quan huyen", "quan huyen thi xa", "ma huyen", "district code"),
+        120,
+    ),
+    Column("lat", "Vĩ độ", "lat", ("latitude",)),
+    Column("lon", "Kinh độ", "lon", ("longitude", "lng")),
     Column("status", "Trạng thái", "status", ("status",)),
+    # The date the status took effect (a new facility; later changes: the facility's page).
+    Column(
+        "status_changed_on",
+        "Trạng thái từ ngày",
+        "date",
+        ("status since", "status changed on", "effective date", "ngay hieu luc trang thai"),
+    ),
     Column(
         "opened_on", "Ngày hoạt động", "date", ("opened on", "opened", "ngay bat dau hoat dong")
     ),
+    # Catalogue values (registry/facilities/catalogue.yaml) by label, code or alias; several
+    # separated by ";". Unknown values are reported by services.check with the allowed ones.
+    Column("level", "Cấp", "level", ("level", "cap co so", "cap phuc vu")),
     Column(
-        "design_capacity", "Công suất thiết kế", "int", ("design capacity", "capacity", "cong suat")
+        "service_codes",
+        "Dịch vụ theo danh mục",
+        "services",
+        ("service codes", "catalogue services", "dich vu danh muc"),
+    ),
+    Column(
+        "target_groups",
+        "Nhóm đối tượng",
+        "target_groups",
+        ("target groups", "target group", "nhom doi tuong phuc vu"),
+    ),
+    Column(
+        "criteria_supported_on",
+        "Ngày được hỗ trợ đạt tiêu chí Trung ương",
+        "date",
+        ("criteria supported on", "supported to the central criteria on"),
+    ),
+    # A whole number, or a range as plans write it ("300-500", "từ 300 đến 500").
+    Column(
+        "design_capacity",
+        "Công suất thiết kế",
+        "capacity",
+        ("design capacity", "capacity", "cong suat", "quy mo"),
     ),
     Column(
         "residents",
@@ -76,11 +130,13 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("notes", "Ghi chú", "text", ("notes", "note"), 4000),
 )
-# Written by exports after the template's columns; read back only to refuse generalised rows.
+# Written by exports after the template's columns; read back to refuse generalised rows and
+# to keep a unit's point approximate.
 EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("type_name", "Tên loại hình", "ignored", ("type name", "type_name_vi")),
-    Column("commune_code", "Mã xã", "ignored", ("commune code",)),
     Column("generalised", "Vị trí đã khái quát", "flag", ("generalized",)),
+    Column("location_precision", "Độ chính xác vị trí", "precision", ("location precision",)),
+    Column("over_capacity", "Vượt công suất", "ignored", ("over capacity",)),
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS + EXTRA_COLUMNS}
 CORE_FIELDS = tuple(c.field for c in COLUMNS if c.required)
@@ -93,6 +149,13 @@ STATUS_VALUES = {
     Status.OPERATING: "đang hoạt động",
     Status.SUSPENDED: "tạm ngừng hoạt động",
     Status.CLOSED: "đã đóng cửa",
+}
+# What the point stands for, as exports write it and imports read it back.
+PRECISION_VALUES = {
+    LocationPrecision.EXACT: "chính xác",
+    LocationPrecision.COMMUNE: "gần đúng (điểm đại diện xã)",
+    LocationPrecision.DISTRICT: "gần đúng (điểm đại diện huyện)",
+    LocationPrecision.PROVINCE: "gần đúng (điểm đại diện tỉnh)",
 }
 # Other spellings accepted on import, compared by ``match_key``.
 OWNERSHIP_ALIASES = {

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -19,19 +20,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.cells import unguard
+from registry.facilities import catalogue
 from registry.facilities.imports.columns import (
     OWNERSHIP_ALIASES,
     OWNERSHIP_VALUES,
+    PRECISION_VALUES,
     STATUS_ALIASES,
     STATUS_VALUES,
     Column,
     match_key,
 )
 from registry.facilities.models import FacilityType
+from registry.facilities.places import PROVINCE_PREFIXES, split_prefix
+from registry.facilities.places import key as unit_key
 from registry.facilities.vocab import Ownership, Status
+from registry.geography import services as geography
+from registry.geography.models import AdminUnit, Edition, Level
 from registry.i18n import _l
+from registry.text import fold
 
 TRUE_VALUES = {"1", "true", "yes", "x", "co", "dung"}
+# Column kinds read from the facility catalogue, and the catalogue list each reads.
+CATALOGUE_KINDS = {"level": "levels", "services": "services", "target_groups": "target_groups"}
 
 
 def is_blank(value: Any) -> bool:
@@ -58,8 +68,21 @@ def parse_text(value: Any) -> str | None:
     return unguard(str(value).strip())
 
 
+# Words lists put after a head count ("500 đối tượng", "1.447 học viên"), folded.
+_COUNT_WORDS = re.compile(
+    r"\s*(doi tuong|hoc vien|nguoi|cho|giuong|tre|tre em|cu dan|nhan vien)\.?$"
+)
+_RANGE = re.compile(r"(?:tu\s+)?(\d[\d.,\s]*?)\s*(?:-|–|—|den|toi|to)\s*(\d[\d.,\s]*)")
+
+
+def _count_text(value: Any) -> str:
+    text = fold(str(value).replace("\u00a0", " "))
+    return _COUNT_WORDS.sub("", text).strip()
+
+
 def parse_int(value: Any) -> int | None:
-    """Whole numbers, with Vietnamese (1.200) or English (1,200) thousands separators."""
+    """Whole numbers, with Vietnamese (1.200) or English (1,200) thousands separators and
+    an optional word for what is counted ("500 đối tượng")."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -71,7 +94,7 @@ def parse_int(value: Any) -> int | None:
             raise CellError
         number = int(value)
     else:
-        text = str(value).strip().replace("\u00a0", " ")
+        text = _count_text(value)
         if _GROUPED_INT.fullmatch(text):
             text = re.sub(r"[.,\s]", "", text)
         if not re.fullmatch(r"[+-]?\d+", text):
@@ -119,12 +142,47 @@ def parse_date(value: Any) -> date | None:
     raise CellError
 
 
-def parse_province(value: Any) -> str | None:
+@dataclass(frozen=True)
+class CapacityRange:
+    """A design capacity written as a range ("300-500"): the record takes the upper bound."""
+
+    low: int
+    high: int
+
+
+def parse_capacity(value: Any) -> int | CapacityRange | None:
+    """A whole number, or a range as plans write it ("300-500", "từ 300 đến 500 đối tượng")."""
+    if is_blank(value) or not isinstance(value, str):
+        return parse_int(value)
+    match = _RANGE.fullmatch(_count_text(value))
+    if match is None:
+        return parse_int(value)
+    low, high = parse_int(match.group(1).strip()), parse_int(match.group(2).strip())
+    if low is None or high is None or low > high:
+        raise CellError
+    return high if low == high else CapacityRange(low, high)
+
+
+@dataclass(frozen=True)
+class ProvinceRef:
+    """A province cell: the current province, and the pre-2025 one when the cell names a
+    province that was merged into another (its name then narrows the units it names)."""
+
+    code: str
+    old_code: str | None = None
+
+
+def parse_province(value: Any, vocabulary: Vocabulary | None = None) -> ProvinceRef | None:
     text = parse_text(value)
     if text is None:
         return None
     if text.isdigit() and len(text) <= 2:
-        return text.zfill(2)
+        return ProvinceRef(text.zfill(2))
+    if vocabulary is not None:
+        name = split_prefix(text, PROVINCE_PREFIXES)[1]
+        found = vocabulary.provinces.get(unit_key(name))
+        if found is not None:
+            return found
     raise CellError
 
 
@@ -138,6 +196,13 @@ class Vocabulary:
     # Held so they stay in the session's (weak) identity map: services.check then finds
     # each row's type without a query.
     loaded: list[FacilityType]
+    # Province names of both organisations -> the province a cell names.
+    provinces: dict[str, ProvinceRef] = field(default_factory=dict)
+
+    def allowed_types(self) -> str:
+        """The type codes with their Vietnamese names, for a message."""
+        ordered = sorted(self.loaded, key=lambda t: (t.sort_order, t.code))
+        return "; ".join(f"{t.code} ({t.name_vi})" for t in ordered)
 
     @classmethod
     def load(cls, session: Session) -> Vocabulary:
@@ -163,7 +228,25 @@ class Vocabulary:
         for status_value, label in STATUS_LABELS.items():
             status.setdefault(match_key(_in_locale(label, "vi")), status_value)
             status.setdefault(match_key(_in_locale(label, "en")), status_value)
-        return cls(types, ownership, status, loaded)
+        return cls(types, ownership, status, loaded, _province_names(session))
+
+
+def _province_names(session: Session) -> dict[str, ProvinceRef]:
+    """Current province names, then the pre-2025 names of provinces merged into another."""
+    successor = geography.province_code_map(session)
+    names: dict[str, ProvinceRef] = {}
+    rows = session.execute(
+        select(AdminUnit.edition, AdminUnit.code, AdminUnit.name).where(
+            AdminUnit.level == Level.PROVINCE
+        )
+    ).all()
+    for edition, code, name in rows:
+        if Edition(edition) is Edition.CURRENT:
+            names[unit_key(name)] = ProvinceRef(code)
+    for edition, code, name in rows:
+        if Edition(edition) is Edition.PRE2025 and code in successor:
+            names.setdefault(unit_key(name), ProvinceRef(successor[code], code))
+    return names
 
 
 def _in_locale(label: Any, locale: str) -> str:
@@ -189,20 +272,54 @@ def parse_cell(column: Column, raw: Any, vocabulary: Vocabulary) -> Any:
         return parse_float(raw, 180)
     if kind == "date":
         return parse_date(raw)
+    if kind == "capacity":
+        return parse_capacity(raw)
     if kind == "province":
-        return parse_province(raw)
+        return parse_province(raw, vocabulary)
     if kind == "flag":
         return not is_blank(raw) and (raw is True or match_key(raw) in TRUE_VALUES)
     text = parse_text(raw)
+    if kind in CATALOGUE_KINDS:
+        # Labels, codes or aliases; unknown ones are kept for services.check to report. A
+        # blank list cell means none.
+        found = catalogue.parse_codes(CATALOGUE_KINDS[kind], text, key=match_key)
+        if kind != "level":
+            return found
+        return None if text is None else (found[0] if len(found) == 1 else text)
     if text is None:
         return None
+    if kind == "unit":
+        return text
     if kind == "type":
-        # An unknown type is left for services.check to report.
-        return vocabulary.types.get(match_key(text), text.upper())
+        if match_key(text) not in vocabulary.types:
+            raise CellError(
+                _l(
+                    "Unknown facility type “%(value)s”. Allowed types: %(allowed)s.",
+                    value=text,
+                    allowed=vocabulary.allowed_types(),
+                )
+            )
+        return vocabulary.types[match_key(text)]
+    if kind == "precision":
+        for precision, written in PRECISION_VALUES.items():
+            if match_key(text) in (match_key(written), match_key(precision.value)):
+                return precision
+        raise CellError(_allowed_message(text, PRECISION_VALUES.values()))
     lookup: dict[str, Any] = vocabulary.ownership if kind == "ownership" else vocabulary.status
     if match_key(text) not in lookup:
-        raise CellError
+        values = OWNERSHIP_VALUES if kind == "ownership" else STATUS_VALUES
+        raise CellError(_allowed_message(text, values.values()))
     return lookup[match_key(text)]
+
+
+def _allowed_message(text: str, allowed: Iterable[str]) -> str:
+    return str(
+        _l(
+            "“%(value)s” is not an accepted value. Allowed: %(allowed)s.",
+            value=text,
+            allowed="; ".join(allowed),
+        )
+    )
 
 
 CELL_MESSAGES = {
@@ -210,7 +327,8 @@ CELL_MESSAGES = {
     "lat": _l("Enter the latitude in decimal degrees (e.g. 10.95)."),
     "lon": _l("Enter the longitude in decimal degrees (e.g. 106.82)."),
     "date": _l("Enter the date as dd/mm/yyyy."),
-    "province": _l("Enter the two-digit province code (e.g. 75)."),
+    "capacity": _l("Enter a whole number, or a range such as 300-500."),
+    "province": _l("Enter the province's two-digit code or its name (e.g. 75 or Đồng Nai)."),
     "ownership": _l("Enter “công lập” (public) or “ngoài công lập” (non-public)."),
     "status": _l("Unknown status."),
 }

@@ -27,7 +27,9 @@ from registry.facilities.imports.columns import (
 from registry.facilities.imports.lookups import BatchLookups
 from registry.facilities.imports.parsing import (
     CELL_MESSAGES,
+    CapacityRange,
     CellError,
+    ProvinceRef,
     Vocabulary,
     is_blank,
     parse_cell,
@@ -35,7 +37,9 @@ from registry.facilities.imports.parsing import (
 )
 from registry.facilities.imports.readers import SourceFile, SourceRow
 from registry.facilities.models import Facility, LocationSource, Ownership, Status
+from registry.facilities.vocab import LocationPrecision
 from registry.geo import distance_m, point
+from registry.geography import services as geography
 from registry.i18n import _l
 
 LOCATION_TOLERANCE_DEG = 1e-6  # files carry 6 decimals (about 0.1 m): not a move
@@ -70,6 +74,13 @@ class PlannedRow:
     number: int
     data: services.FacilityInput
     facility: Facility | None  # None: a new facility
+    # The point the registry will store (the given one, or the named units') and what it
+    # stands for, once the services' rules have run.
+    lon: float | None = None
+    lat: float | None = None
+    precision: LocationPrecision = LocationPrecision.EXACT
+    units: geography.Location | None = None
+    place: str = ""  # the units, as the preview shows them
 
     @property
     def is_update(self) -> bool:
@@ -120,7 +131,8 @@ class Preview:
 def column_label(headers: dict[str, str], name: str) -> str:
     """The column a field is in, as the file names it; services' "location" is the point."""
     if name == "location":
-        return ", ".join(dict.fromkeys(column_label(headers, f) for f in ("lat", "lon")))
+        given = [f for f in ("lat", "lon", "commune", "district") if f in headers]
+        return ", ".join(dict.fromkeys(column_label(headers, f) for f in given or ("lat", "lon")))
     if name in headers:
         return headers[name]
     column = COLUMN_BY_FIELD.get(name)
@@ -152,6 +164,9 @@ class _Validator:
     def error(self, row: int, name: str, message: object) -> None:
         self.plan.errors.append(Problem(row, name, self.column(name), str(message)))
 
+    def warning(self, row: int, name: str, message: object) -> None:
+        self.plan.warnings.append(Problem(row, name, self.column(name), str(message)))
+
     def _existing_facilities(self) -> dict[str, Facility]:
         codes = sorted(
             {
@@ -170,16 +185,21 @@ class _Validator:
         """The file's own checks for every row first, then the registry's rules over the rows
         that could be read, so that batch lookups can be prepared for all of them at once."""
         parsed = [self.row(row) for row in self.source.rows]
-        readable = [(planned, ok) for planned, ok in parsed if planned is not None]
+        readable = [(planned, ok, bad) for planned, ok, bad in parsed if planned is not None]
         if self.with_rules:
-            self.lookups = BatchLookups(self.session, [p.data for p, _ in readable])
-            readable = [(planned, self.rules(planned) and ok) for planned, ok in readable]
-        self.plan.rows = [planned for planned, ok in readable if ok]
+            # Every row that could be built is checked, even one whose own cells failed:
+            # the file comes back with all of its problems at once.
+            self.lookups = BatchLookups(self.session, [p.data for p, _, _ in readable])
+            readable = [
+                (planned, self.rules(planned, bad) and ok, bad) for planned, ok, bad in readable
+            ]
+        self.plan.rows = [planned for planned, ok, _ in readable if ok]
         if self.with_rules:
             self.duplicates_inside_file()
         order = {c.field: i for i, c in enumerate(COLUMNS + EXTRA_COLUMNS)}
         order["location"] = order["lat"]
         self.plan.errors.sort(key=lambda p: (p.row, order.get(p.field, -1)))
+        self.plan.warnings.sort(key=lambda p: (p.row, order.get(p.field, -1)))
         return self.plan
 
     def cells(self, row: SourceRow) -> tuple[dict[str, Any], set[str]]:
@@ -190,9 +210,11 @@ class _Validator:
             column = COLUMN_BY_FIELD[name]
             try:
                 values[name] = parse_cell(column, raw, self.vocabulary)
-            except CellError:
+            except CellError as exc:
                 bad.add(name)
-                self.error(row.number, name, CELL_MESSAGES[column.kind])
+                self.error(
+                    row.number, name, exc.args[0] if exc.args else CELL_MESSAGES[column.kind]
+                )
                 continue
             if (
                 column.max_length
@@ -203,9 +225,10 @@ class _Validator:
                 self.error(row.number, name, _l("At most %(n)d characters.", n=column.max_length))
         return values, bad
 
-    def row(self, row: SourceRow) -> tuple[PlannedRow | None, bool]:
-        """The row as a record to check (None when it cannot be built), and whether it was
-        read without problems."""
+    def row(self, row: SourceRow) -> tuple[PlannedRow | None, bool, set[str]]:
+        """The row as a record to check (None when it cannot be built), whether it was read
+        without problems, and the fields whose cells were missing or unreadable (already
+        reported: the rules do not report them again)."""
         before = len(self.plan.errors)
         for name, message in row.problems:
             self.error(row.number, name, message)
@@ -220,7 +243,7 @@ class _Validator:
             )
         target = self.target(row.number, values)
         if target is False or target is True:
-            return None, False
+            return None, False, bad
         facility = target
         for name in CORE_FIELDS:
             # A new facility needs every core column; an update keeps the columns the file
@@ -233,17 +256,15 @@ class _Validator:
             if blank and name not in bad:
                 bad.add(name)
                 self.error(row.number, name, _l("Required."))
-        if any(name in bad for name in CORE_FIELDS):
-            return None, False
-        data = self.facility_input(values, facility, bad)
-        if not self.user.covers(data.province_code):
+        data = self.facility_input(row.number, values, facility, bad)
+        if "province_code" not in bad and not self.user.covers(data.province_code):
             self.error(
                 row.number,
                 "province_code",
                 _l("Province %(code)s is outside your jurisdiction.", code=data.province_code),
             )
-            return None, False
-        return PlannedRow(row.number, data, facility), len(self.plan.errors) == before
+            return None, False, bad
+        return PlannedRow(row.number, data, facility), len(self.plan.errors) == before, bad
 
     def target(self, number: int, values: dict[str, Any]) -> Facility | bool | None:
         """The facility a row updates, None for a new one, False when the row is refused."""
@@ -287,8 +308,19 @@ class _Validator:
                 ),
             )
             refused = True
+        since = values.get("status_changed_on")
+        if since is not None and since != facility.status_changed_on:
+            self.error(
+                number,
+                "status_changed_on",
+                _l(
+                    "The status date differs from the registry. Change a status on the "
+                    "facility's page, with its date and reason."
+                ),
+            )
+            refused = True
         province = values.get("province_code")
-        if province is not None and province != facility.province_code:
+        if isinstance(province, ProvinceRef) and province.code != facility.province_code:
             self.error(
                 number,
                 "province_code",
@@ -301,7 +333,7 @@ class _Validator:
         return False if refused else facility
 
     def facility_input(
-        self, values: dict[str, Any], current: Facility | None, bad: set[str]
+        self, number: int, values: dict[str, Any], current: Facility | None, bad: set[str]
     ) -> services.FacilityInput:
         """The row's values over the registered record (update) or the defaults (new).
         Columns the file does not have keep their registered values."""
@@ -313,10 +345,9 @@ class _Validator:
                 type_code="",
                 ownership=Ownership.PUBLIC,
                 province_code="",
-                lon=0.0,
-                lat=0.0,
                 location_source=LocationSource.IMPORT,
             )
+        note = None
         for column in COLUMNS:
             name = column.field
             if name in ("code",) or name not in values or name in bad:
@@ -324,32 +355,93 @@ class _Validator:
             value = values[name]
             if name == "status" and value is None:
                 continue
+            if isinstance(value, ProvinceRef):
+                data.province_code, data.old_province = value.code, value.old_code
+                continue
+            if isinstance(value, CapacityRange):
+                value, note = self.capacity_range(number, value)
             setattr(data, name, value)
+        if note:
+            data.notes = f"{data.notes}\n{note}" if data.notes else note
+        named = {"commune", "district"} & values.keys()
+        if isinstance(values.get("province_code"), ProvinceRef) and data.old_province:
+            named.add("old_province")
+        if values.get("location_precision") is not None:
+            data.location_precision = values["location_precision"]
         if current is not None:
-            if math.isclose(data.lon, current.lon, abs_tol=LOCATION_TOLERANCE_DEG) and math.isclose(
-                data.lat, current.lat, abs_tol=LOCATION_TOLERANCE_DEG
-            ):
-                data.lon, data.lat = current.lon, current.lat  # files round to 6 decimals
-            else:
-                data.location_source = LocationSource.IMPORT
-                data.location_approximate = False
+            self.moved(data, current, named)
+        if data.location_precision is not LocationPrecision.EXACT:
+            data.location_approximate = True
         return data
 
-    def rules(self, planned: PlannedRow) -> bool:
-        """The services' rules for one record; False when it breaks any."""
-        number = planned.number
-        checked = services.check(
-            self.session, planned.data, current=planned.facility, lookups=self.lookups
+    def capacity_range(self, number: int, value: CapacityRange) -> tuple[int, str]:
+        """A range in the capacity column: the record takes the upper bound, and the range
+        as the source wrote it goes into the notes."""
+        self.warning(
+            number,
+            "design_capacity",
+            _l(
+                "The design capacity is given as a range (%(low)d–%(high)d): %(high)d is "
+                "recorded, and the range is kept in the notes.",
+                low=value.low,
+                high=value.high,
+            ),
         )
+        note = _l(
+            "Design capacity in the source: %(low)d–%(high)d.", low=value.low, high=value.high
+        )
+        return value.high, str(note)
+
+    def moved(self, data: services.FacilityInput, current: Facility, named: set[str]) -> None:
+        """An update's point: the registered one when the file did not move it (files round
+        to 6 decimals); a new point is exact and replaces the units it was tied to."""
+        same = (
+            data.lon is not None
+            and data.lat is not None
+            and math.isclose(data.lon, current.lon, abs_tol=LOCATION_TOLERANCE_DEG)
+            and math.isclose(data.lat, current.lat, abs_tol=LOCATION_TOLERANCE_DEG)
+        )
+        if same:
+            data.lon, data.lat = current.lon, current.lat
+            return
+        if data.lon is None and data.lat is None and named:
+            return  # the file names the units instead of a point
+        data.location_source = LocationSource.IMPORT
+        data.location_approximate = False
+        data.location_precision = LocationPrecision.EXACT
+        for name in ("commune", "district", "old_province"):
+            if name not in named:
+                setattr(data, name, None)
+
+    def rules(self, planned: PlannedRow, bad: set[str]) -> bool:
+        """The services' rules for one record; False when it breaks any. Problems that
+        follow from a cell already reported (a missing province makes every unit unknown)
+        are not reported twice."""
+        number = planned.number
+        data = planned.data
+        checked = services.check(self.session, data, current=planned.facility, lookups=self.lookups)
+        silent = set(bad)
+        if bad & {"province_code", "lat", "lon", "commune", "district"}:
+            silent.update(("location", "province_code", "commune", "district"))
+        reported = False
         for name, messages in checked.errors.items():
             for message in messages:
-                self.error(number, name, message)
-        for message in checked.warnings:
-            self.plan.warnings.append(Problem(number, "", "", message))
+                if name not in silent:
+                    self.error(number, name, message)
+                    reported = True
+        for name, message in checked.warned:
+            self.warning(number, name, message)
         self.plan.duplicates.extend(
             PossibleDuplicate(number, facility=f) for f in checked.duplicates
         )
-        return not checked.errors
+        planned.lon, planned.lat, planned.units = checked.lon, checked.lat, checked.units
+        planned.precision = checked.precision
+        units = checked.units
+        if units is not None:
+            planned.place = ", ".join(
+                u.full_name for u in (units.commune, units.district) if u is not None
+            )
+        return not checked.errors and not bad and not reported
 
     def duplicates_inside_file(self) -> None:
         """Rows of the same type within the services' duplicate distance of each other.
@@ -359,12 +451,14 @@ class _Validator:
         grid: dict[tuple[str, int, int], list[PlannedRow]] = {}
         for row in self.plan.rows:
             data = row.data
-            cx, cy = math.floor(data.lon / cell_deg), math.floor(data.lat / cell_deg)
-            here = point(data.lon, data.lat)
+            if row.lon is None or row.lat is None:
+                continue
+            cx, cy = math.floor(row.lon / cell_deg), math.floor(row.lat / cell_deg)
+            here = point(row.lon, row.lat)
             for dx in (-1, 0, 1):
                 for dy in (-1, 0, 1):
                     for other in grid.get((data.type_code, cx + dx, cy + dy), ()):
-                        metres = distance_m(here, point(other.data.lon, other.data.lat))
+                        metres = distance_m(here, point(other.lon or 0.0, other.lat or 0.0))
                         if metres <= limit:
                             self.plan.duplicates.append(
                                 PossibleDuplicate(

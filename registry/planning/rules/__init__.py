@@ -24,11 +24,12 @@ from registry.planning.rules.facts import (
     RuleResult,
     Status,
     UnitFact,
-    effective_status,
 )
 from registry.planning.rules.messages import MESSAGES, render_messages
+from registry.planning.rules.units import CATALOGUES, catalogue_text, catalogues_used, edition_on
 
 __all__ = [
+    "CATALOGUES",
     "DEFAULT_STATUSES",
     "KINDS",
     "MESSAGES",
@@ -39,7 +40,9 @@ __all__ = [
     "RuleResult",
     "Status",
     "UnitFact",
-    "effective_status",
+    "catalogue_text",
+    "catalogues_used",
+    "edition_on",
     "evaluate",
     "evaluate_all",
     "evaluate_rule",

@@ -17,6 +17,18 @@
 ``capacity_per_population``
     Design capacity per ``per`` inhabitants (default 10,000) is at least ``min``.
 
+Every kind filters facilities the same way (``Run.select``): ``types`` / ``categories``,
+``ownership``, ``statuses``, ``opened_from``, and the catalogue attributes ``levels``,
+``services``, ``target_groups`` (a facility counts if it has one of those listed),
+``criteria_supported`` (the dated central-criteria mark on or before the check date) and
+``facility`` (one facility the plan names, by registry ``code`` or one of ``names``). A facility
+with the attribute *not recorded* does not count, but while such facilities could close a
+shortfall the result is NOT_EVALUABLE and names them (evidence ``unrecorded``).
+``needs_record: investment_project`` says the target needs a record the registry does not hold:
+with ``count_bound: lower`` a shortfall, with ``upper`` a reached count, is NOT_EVALUABLE with
+that reason. A rule naming a facility the registry does not hold is NOT_EVALUABLE (nothing in
+scope).
+
 Count-type rules count only the statuses they list (parameter ``statuses``); the default is
 ``["operating"]``, so planned facilities count only where a rule says so.
 """
@@ -25,6 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.facilities import definitions
 from registry.planning.rules.engine import (
     Group,
     Measure,
@@ -35,20 +48,20 @@ from registry.planning.rules.engine import (
     fact_ref,
     kind,
 )
-from registry.planning.rules.facts import FacilityFact
+from registry.planning.rules.facts import DEFAULT_STATUSES, FacilityFact
 from registry.planning.rules.messages import rounded
 
 
 @kind("min_count")
 def _min_count(run: Run) -> Outcome:
-    return aggregate(
-        run,
-        "min",
-        lambda g: Measure(float(len(g.facilities))),
-        "cơ sở",
-        "facilities",
-        run.p.get("count_bound", "exact"),
-    )
+    def measure(g: Group) -> Measure:
+        # Facilities whose level, services, target groups or mark are not recorded could
+        # count: the result is open only while they could close the gap.
+        n, unknown = len(g.facilities), len(g.unrecorded)
+        open_gap = unknown > 0 and g.target is not None and n < g.target <= n + unknown
+        return Measure(float(n), not open_gap)
+
+    return aggregate(run, "min", measure, "cơ sở", "facilities", run.p.get("count_bound", "exact"))
 
 
 @kind("non_public_share")
@@ -56,8 +69,11 @@ def _non_public_share(run: Run) -> Outcome:
     def measure(g: Group) -> Measure:
         total = len(g.facilities)
         non_public = sum(1 for f in g.facilities if f.ownership == "non_public")
-        extra = {"non_public": non_public, "total": total}
-        return Measure(100.0 * non_public / total if total else None, True, extra)
+        extra: dict[str, Any] = {"non_public": non_public, "total": total}
+        if not total and not g.unrecorded:
+            extra["nothing_in_scope"] = True
+        value = 100.0 * non_public / total if total else None
+        return Measure(value, not g.unrecorded, extra)
 
     return aggregate(run, "min_pct", measure, "% ngoài công lập", "% non-public")
 
@@ -72,7 +88,9 @@ def _total_capacity(run: Run) -> Outcome:
     def measure(g: Group) -> Measure:
         total, unknown = _capacity(g)
         return Measure(
-            total, not unknown, {"unknown": cut([fact_ref(f) for f in unknown])} if unknown else {}
+            total,
+            not unknown and not g.unrecorded,
+            {"unknown": cut([fact_ref(f) for f in unknown])} if unknown else {},
         )
 
     return aggregate(run, "min", measure, "chỗ (công suất thiết kế)", "places (design capacity)")
@@ -80,7 +98,9 @@ def _total_capacity(run: Run) -> Outcome:
 
 @kind("capacity_per_population")
 def _capacity_per_population(run: Run) -> Outcome:
-    per = float(run.p.get("per", 10_000))
+    """The one definition of the figure: ``facilities.definitions`` (the map shows the same)."""
+    per = float(run.p.get("per", definitions.PER_POPULATION))
+    statuses = run.p.get("statuses", DEFAULT_STATUSES)
 
     def measure(g: Group) -> Measure:
         total, unknown = _capacity(g)
@@ -91,14 +111,18 @@ def _capacity_per_population(run: Run) -> Outcome:
         }
         if unknown:
             extra["unknown"] = cut([fact_ref(f) for f in unknown])
-        if not g.population:
+        value = definitions.per_population(total, g.population, per)
+        if value is None:
             return Measure(None, False, extra)
-        return Measure(total / g.population * per, not unknown, extra)
+        return Measure(value, not unknown and not g.unrecorded, extra)
 
-    return aggregate(
+    out = aggregate(
         run,
         "min",
         measure,
         f"chỗ trên {rounded(per)} dân",
         f"places per {rounded(per)} inhabitants",
     )
+    out.evidence["definition_vi"] = definitions.capacity_definition(statuses, per, "vi")
+    out.evidence["definition_en"] = definitions.capacity_definition(statuses, per, "en")
+    return out

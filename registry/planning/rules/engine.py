@@ -11,6 +11,7 @@ Evidence lists are cut at ``LIST_LIMIT`` entries (the counts stay exact).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +29,17 @@ from registry.planning.rules.facts import (
     Status,
     UnitFact,
 )
-from registry.planning.rules.messages import render_messages, rounded
+from registry.planning.rules.messages import (
+    EDITION_EN,
+    EDITION_VI,
+    LEVEL_EN,
+    LEVEL_VI,
+    describe_scope,
+    names_facility,
+    render_messages,
+    rounded,
+    unrecorded_reason,
+)
 
 LIST_LIMIT = 200
 
@@ -63,6 +74,20 @@ def not_evaluable(vi: str, en: str, **evidence: Any) -> Outcome:
     return Outcome(Status.NOT_EVALUABLE, "reason", {"reason_vi": vi, "reason_en": en, **evidence})
 
 
+#: (level, services, target groups, mark not recorded) -> the names of what is missing; shared
+#: tuples, so setting thousands of facilities aside allocates nothing per facility.
+_MISSING: dict[tuple[bool, ...], tuple[str, ...]] = {
+    flags: tuple(
+        name
+        for name, flag in zip(
+            ("level", "services", "target_groups", "criteria_supported_on"), flags, strict=True
+        )
+        if flag
+    )
+    for flags in itertools.product((False, True), repeat=4)
+}
+
+
 class Run:
     """One rule being evaluated: its parameters, the plan's area, and the facilities."""
 
@@ -73,6 +98,11 @@ class Run:
         self.idx = ctx.index
         self.p = rule.params
         self.edition: str = self.p.get("edition", plan.jurisdiction.edition)
+        #: Facilities left out of the last ``select`` only because an attribute the rule
+        #: scopes by is not recorded, with the names of those attributes.
+        self.unrecorded: list[tuple[FacilityFact, tuple[str, ...]]] = []
+        self.named_found = False
+        self._in_area: dict[tuple[str | None, str], bool] = {}
 
     # jurisdiction ------------------------------------------------------------------------
     def _current(self, code: str, edition: str) -> str:
@@ -97,7 +127,13 @@ class Run:
         return code is not None and self._current(code, edition) in allowed
 
     def in_area(self, code: str | None, edition: str) -> bool:
-        return self.province_in_plan(code, edition) and self.province_in_context(code, edition)
+        key = (code, edition)
+        found = self._in_area.get(key)
+        if found is None:
+            found = self._in_area[key] = self.province_in_plan(
+                code, edition
+            ) and self.province_in_context(code, edition)
+        return found
 
     @cached_property
     def covers_plan(self) -> bool:
@@ -111,13 +147,16 @@ class Run:
         return all(self._current(c, j.edition) in allowed for c in j.province_codes)
 
     def not_covered(self) -> Outcome:
-        seen = sorted(self.ctx.jurisdiction_province_codes or ())
+        seen = ", ".join(
+            self.unit_name(c, "2025") for c in sorted(self.ctx.jurisdiction_province_codes or ())
+        )
         j = self.plan.jurisdiction
-        area = "toàn quốc" if j.national else ", ".join(sorted(j.province_codes))
-        area_en = "the whole country" if j.national else ", ".join(sorted(j.province_codes))
+        names = ", ".join(self.unit_name(c, j.edition) for c in sorted(j.province_codes))
+        area = "toàn quốc" if j.national else names
+        area_en = "the whole country" if j.national else names
         return not_evaluable(
-            f"Chỉ tiêu tính trên {area}; phạm vi kiểm tra chỉ gồm tỉnh {', '.join(seen)}.",
-            f"The target applies to {area_en}; this check sees only provinces {', '.join(seen)}.",
+            f"Chỉ tiêu tính trên {area}; phạm vi kiểm tra chỉ gồm {seen}.",
+            f"The target applies to {area_en}; this check sees only {seen}.",
         )
 
     # facilities --------------------------------------------------------------------------
@@ -151,16 +190,31 @@ class Run:
         """Facilities matching the rule's filter inside the area; and those placed uncertainly.
 
         ``opened_from`` keeps facilities opened on or after that date, plus ones not open yet.
+        ``facility`` keeps the one facility the plan names (registry code or the plan's name
+        for it). ``levels``, ``services``, ``target_groups`` and ``criteria_supported`` keep
+        facilities whose record says so; a facility that matches everything else but has the
+        attribute *not recorded* is kept aside in ``self.unrecorded`` (with what is missing),
+        so a shortfall it could fill is not evaluable rather than failed. ``self.named_found``
+        says whether the named facility exists in the area at all (any status).
         """
         edition = edition or self.edition
         statuses = frozenset(self.p.get("statuses", default_statuses))
         ownership = ownership or self.p.get("ownership")
         opened_from: date | None = self.p.get("opened_from")
+        named = self.p.get("facility")
         chosen: list[FacilityFact] = []
         uncertain: list[FacilityFact] = []
+        self.unrecorded = []
+        self.named_found = False
         for f in self._type_filter():
             if ownership is not None and f.ownership != ownership:
                 continue
+            if named is not None and not names_facility(named, f):
+                continue
+            province, unsure = self.idx.facility_province(f, edition)
+            if not self.in_area(province, edition):
+                continue
+            self.named_found = True
             status = self.idx.status(f)
             if status not in statuses:
                 continue
@@ -170,13 +224,80 @@ class Run:
                 and (f.opened_on is None or f.opened_on < opened_from)
             ):
                 continue
-            province, unsure = self.idx.facility_province(f, edition)
-            if not self.in_area(province, edition):
+            verdict = self._attributes(f)
+            if verdict is None:
+                continue
+            if verdict:
+                self.unrecorded.append((f, verdict))
                 continue
             chosen.append(f)
             if unsure:
                 uncertain.append(f)
         return chosen, uncertain
+
+    @cached_property
+    def _wanted(self) -> tuple[frozenset[str] | None, ...]:
+        """The catalogue filters of the rule (levels, services, target groups), as sets."""
+        return tuple(
+            None if self.p.get(key) is None else frozenset(self.p[key])
+            for key in ("levels", "services", "target_groups")
+        )
+
+    def _attributes(self, f: FacilityFact) -> tuple[str, ...] | None:
+        """``()`` if the facility's recorded level, services, target groups and central-
+        criteria mark match the rule; None if a recorded one does not; otherwise the names
+        of the attributes that are not recorded."""
+        levels, services, groups = self._wanted
+        criteria = self.p.get("criteria_supported")
+        if levels is None and services is None and groups is None and not criteria:
+            return ()
+        no_level = no_services = no_groups = no_mark = False
+        if levels is not None:
+            if f.level is None:
+                no_level = True
+            elif f.level not in levels:
+                return None
+        if services is not None:
+            if not f.service_codes:
+                no_services = True
+            elif services.isdisjoint(f.service_codes):
+                return None
+        if groups is not None:
+            if not f.target_groups:
+                no_groups = True
+            elif groups.isdisjoint(f.target_groups):
+                return None
+        if criteria:
+            if f.criteria_supported_on is None:
+                no_mark = True
+            elif f.criteria_supported_on > self.ctx.as_of:
+                return None
+        return _MISSING[(no_level, no_services, no_groups, no_mark)]
+
+    def nothing_in_scope(self, scope: tuple[str, str] | None = None) -> Outcome:
+        """NOT_EVALUABLE: no facility is in the rule's scope, so there is nothing to judge.
+        ``scope`` describes it (Vietnamese, English) where the kind narrows the filter."""
+        vi, en = describe_scope(self.p)
+        if scope is not None:
+            vi, en = (
+                (scope[0], scope[1])
+                if vi == "mọi cơ sở"
+                else (f"{vi}; {scope[0]}", f"{en}; {scope[1]}")
+            )
+        if self.p.get("facility") is not None and not self.named_found:
+            return not_evaluable(
+                f"Không đánh giá được (không có gì trong phạm vi): sổ đăng ký không có cơ sở "
+                f"được kế hoạch nêu tên ({vi}) trong phạm vi kiểm tra.",
+                f"Not evaluable (nothing in scope): the registry holds no facility the plan "
+                f"names ({en}) in the area checked.",
+                nothing_in_scope=True,
+            )
+        return not_evaluable(
+            f"Không đánh giá được (không có gì trong phạm vi): không có cơ sở nào thuộc phạm "
+            f"vi của quy tắc ({vi}).",
+            f"Not evaluable (nothing in scope): no facility is in the rule's scope ({en}).",
+            nothing_in_scope=True,
+        )
 
     # units -------------------------------------------------------------------------------
     def area_units(self, level: str, edition: str) -> list[UnitFact]:
@@ -201,6 +322,8 @@ class Group:
     target: float | int | None
     facilities: list[FacilityFact]
     population: float | None
+    #: Facilities that would count but for an attribute not recorded, with what is missing.
+    unrecorded: list[tuple[FacilityFact, tuple[str, ...]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -227,6 +350,8 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
             },
         )
     facilities, uncertain = run.select()
+    if p.get("facility") is not None and not run.named_found:
+        return run.nothing_in_scope()
     if scope == "jurisdiction":
         if not run.covers_plan:
             return run.not_covered()
@@ -234,7 +359,8 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
         population: float | None = None
         if provinces and all(u.population is not None for u in provinces):
             population = float(sum(u.population or 0 for u in provinces))
-        return [Group(None, "", p.get(target_key), facilities, population)], uncertain
+        group_all = Group(None, "", p.get(target_key), facilities, population, run.unrecorded)
+        return [group_all], uncertain
 
     level: str = p["level"]
     members: dict[str, list[FacilityFact]] = {}
@@ -242,18 +368,32 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
         code = run.idx.facility_unit(f, level, edition)
         if code is not None:
             members.setdefault(code, []).append(f)
+    unrecorded: dict[str, list[tuple[FacilityFact, tuple[str, ...]]]] = {}
+    for f, missing in run.unrecorded:
+        code = run.idx.facility_unit(f, level, edition)
+        if code is not None:
+            unrecorded.setdefault(code, []).append((f, missing))
 
     def group(code: str, target: float | int | None) -> Group:
         unit = run.idx.unit(edition, code)
         pop = float(unit.population) if unit is not None and unit.population is not None else None
-        return Group(code, run.unit_name(code, edition), target, members.get(code, []), pop)
+        return Group(
+            code,
+            run.unit_name(code, edition),
+            target,
+            members.get(code, []),
+            pop,
+            unrecorded.get(code, []),
+        )
 
     if scope == "each_unit":
         units = run.area_units(level, edition)
         if not units:
             return not_evaluable(
-                f"Không có danh mục đơn vị cấp {level} ({edition}) trong phạm vi kiểm tra.",
-                f"No {level} units ({edition}) are known in the area checked.",
+                f"Không có danh mục đơn vị {LEVEL_VI.get(level, level)} "
+                f"({EDITION_VI.get(edition, edition)}) trong phạm vi kiểm tra.",
+                f"No {LEVEL_EN.get(level, level)} units ({EDITION_EN.get(edition, edition)}) "
+                "are known in the area checked.",
             )
         return [group(u.code, p.get(target_key)) for u in units], uncertain
 
@@ -274,6 +414,7 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
                 f"Units {', '.join(outside)} of the group are outside the area checked.",
             )
         members_all = [f for c in codes for f in members.get(c, [])]
+        unrecorded_all = [u for c in codes for u in unrecorded.get(c, [])]
         pops = [run.idx.unit(edition, c) for c in codes]
         pop = (
             float(sum(u.population or 0 for u in pops if u is not None))
@@ -287,6 +428,7 @@ def scope_groups(run: Run, target_key: str) -> tuple[list[Group], list[FacilityF
                 p.get(target_key),
                 members_all,
                 pop,
+                unrecorded_all,
             )
         ], uncertain
     if not inside:
@@ -336,6 +478,50 @@ BOUND_REASONS = {
     ),
 }
 
+#: needs_record -> count_bound -> (vi, en): the target needs a record the registry does not
+#: hold yet. ``lower``: a shortfall is not a miss; ``upper``: reaching the count is not a pass.
+NEEDED_RECORD_REASONS: dict[str, dict[str, tuple[str, str]]] = {
+    "investment_project": {
+        "lower": (
+            "Chỉ tiêu cần biết dự án đầu tư (đề án, dự án xây dựng đã hoàn thành hay chưa), mà "
+            "sổ đăng ký chưa quản lý dự án đầu tư; chỉ cơ sở đang xây dựng hoặc đang hoạt động "
+            "mới chứng minh được. Chưa đánh giá được cho đến khi có dữ liệu dự án đầu tư.",
+            "The target needs investment projects (whether the scheme or construction project "
+            "was completed), which the registry does not hold yet; only a facility under "
+            "construction or operating shows it. Not evaluable until investment projects are "
+            "recorded.",
+        ),
+        "upper": (
+            "Cơ sở có trong sổ đăng ký, nhưng việc nâng cấp, mở rộng hay hoàn thiện cơ sở hạ "
+            "tầng được ghi trong dự án đầu tư, mà sổ đăng ký chưa quản lý dự án đầu tư. Chưa "
+            "đánh giá được cho đến khi có dữ liệu dự án đầu tư.",
+            "The facility is in the registry, but whether it was upgraded, extended or its "
+            "infrastructure completed is a fact of its investment project, which the registry "
+            "does not hold yet. Not evaluable until investment projects are recorded.",
+        ),
+    },
+}
+
+
+def _reason(
+    run: Run, key: str, unrecorded: list[dict[str, Any]], n_unrecorded: int | None = None
+) -> tuple[str, str]:
+    """Why an aggregate is NOT_EVALUABLE: unrecorded attributes, a record the registry does
+    not hold (``needs_record``), or the generic bound reasons."""
+    if key == "incomplete" and unrecorded:
+        return unrecorded_reason(unrecorded, n_unrecorded)
+    needed = run.p.get("needs_record")
+    if needed is not None and key in {"lower", "upper"}:
+        return NEEDED_RECORD_REASONS[needed][key]
+    return BOUND_REASONS[key]
+
+
+def unrecorded_refs(
+    items: Sequence[tuple[FacilityFact, tuple[str, ...]]], limit: int = LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """Evidence rows (at most ``limit``) for facilities set aside as not recorded."""
+    return [{**fact_ref(f), "missing": list(missing)} for f, missing in items[:limit]]
+
 
 def aggregate(
     run: Run,
@@ -357,6 +543,11 @@ def aggregate(
     if run.p["scope"] in {"jurisdiction", "unit_group"}:
         g = groups[0]
         m = measure(g)
+        if m.extra.pop("nothing_in_scope", False):
+            return run.nothing_in_scope()
+        if g.unrecorded:
+            m.extra["unrecorded"] = unrecorded_refs(g.unrecorded)
+            m.extra["n_unrecorded"] = len(g.unrecorded)
         status = compare_target(m, g.target, count_bound)
         ev = {
             **base,
@@ -372,7 +563,9 @@ def aggregate(
         if status == Status.NOT_EVALUABLE:
             short = m.value is None or g.target is None or m.value < g.target
             key = "incomplete" if m.value is None or (short and not m.complete) else count_bound
-            ev["reason_vi"], ev["reason_en"] = BOUND_REASONS[key]
+            ev["reason_vi"], ev["reason_en"] = _reason(
+                run, key, ev.get("unrecorded", []), ev.get("n_unrecorded")
+            )
         return Outcome(status, "total", ev)
 
     failing: list[dict[str, Any]] = []
@@ -380,9 +573,15 @@ def aggregate(
     unsure: list[dict[str, Any]] = []
     met = 0
     per_unit: list[dict[str, Any]] = []
+    unrecorded_rows: list[dict[str, Any]] = []
+    n_unrecorded = 0
     for g in groups:
         m = measure(g)
+        m.extra.pop("nothing_in_scope", None)
         status = compare_target(m, g.target, count_bound)
+        n_unrecorded += len(g.unrecorded)
+        if len(unrecorded_rows) < LIST_LIMIT:
+            unrecorded_rows.extend(unrecorded_refs(g.unrecorded, LIST_LIMIT - len(unrecorded_rows)))
         row = {
             "code": g.code,
             "name": g.name,
@@ -414,6 +613,9 @@ def aggregate(
     }
     if unsure:
         ev["unknown"] = cut(unsure)
+    if unrecorded_rows:
+        ev["unrecorded"] = unrecorded_rows
+        ev["n_unrecorded"] = n_unrecorded
     share = run.p.get("min_share_of_units_pct")
     if share is not None and run.p["scope"] == "each_unit" and not unset:
         ev["required_share_pct"] = share
@@ -421,9 +623,12 @@ def aggregate(
         if 100.0 * met / n >= share:
             return Outcome(Status.PASS, "units", ev)
         if 100.0 * (met + len(unsure)) / n >= share:
-            ev["reason_vi"], ev["reason_en"] = BOUND_REASONS[
-                "incomplete" if count_bound == "exact" else count_bound
-            ]
+            ev["reason_vi"], ev["reason_en"] = _reason(
+                run,
+                "incomplete" if count_bound == "exact" else count_bound,
+                unrecorded_rows,
+                n_unrecorded,
+            )
             return Outcome(Status.NOT_EVALUABLE, "units", ev)
         return Outcome(Status.FAIL, "units", ev)
     if failing:
@@ -431,8 +636,8 @@ def aggregate(
     if unset:
         return Outcome(Status.NOT_SET, "units", ev)
     if unsure:
-        key = "incomplete" if count_bound == "exact" else count_bound
-        ev["reason_vi"], ev["reason_en"] = BOUND_REASONS[key]
+        key = "incomplete" if count_bound == "exact" or unrecorded_rows else count_bound
+        ev["reason_vi"], ev["reason_en"] = _reason(run, key, unrecorded_rows, n_unrecorded)
         return Outcome(Status.NOT_EVALUABLE, "units", ev)
     return Outcome(Status.PASS, "units", ev)
 
@@ -446,10 +651,18 @@ def facility_check(
     unknown: list[dict[str, Any]],
     reason: tuple[str, str],
     *,
+    run: Run | None = None,
     vacuous: Outcome | None = None,
 ) -> Outcome:
-    if not checked and vacuous is not None:
-        return vacuous
+    """A per-facility standard: FAIL if any facility breaks it, NOT_EVALUABLE if data is
+    missing. With ``run``, no facility in scope is NOT_EVALUABLE (nothing in scope): a
+    standard checked on nothing is never met; ``vacuous`` gives another outcome for that."""
+    aside = [] if run is None else unrecorded_refs(run.unrecorded)
+    if not checked and not failing and not unknown and not aside:
+        if vacuous is not None:
+            return vacuous
+        if run is not None:
+            return run.nothing_in_scope()
     ev: dict[str, Any] = {
         "n_checked": len(checked),
         "n_failing": len(failing),
@@ -458,10 +671,19 @@ def facility_check(
         "unknown": cut(unknown),
         "failing_names": join_names([str(r["name"]) for r in failing]),
     }
+    if aside:
+        ev["unrecorded"] = cut(aside)
     if failing:
         return Outcome(Status.FAIL, "facilities", ev)
     if unknown:
         ev["reason_vi"], ev["reason_en"] = reason
+        return Outcome(Status.NOT_EVALUABLE, "facilities", ev)
+    if aside:
+        # Facilities the standard may apply to, but whose level, services or target groups
+        # are not recorded, have not been checked.
+        n_aside = len(run.unrecorded) if run is not None else len(aside)
+        ev["reason_vi"], ev["reason_en"] = unrecorded_reason(aside, n_aside)
+        ev["n_unknown"] = n_aside
         return Outcome(Status.NOT_EVALUABLE, "facilities", ev)
     return Outcome(Status.PASS, "facilities", ev)
 

@@ -6,12 +6,16 @@ Result statuses (``Status``):
 * ``NOT_SET`` — the rule's target (or the units it names) is empty in the plan file because our
   sources do not give it (e.g. Decision 1520's per-province figures). Never a pass.
 * ``NOT_EVALUABLE`` — the registry cannot decide: data missing (population, capacities,
-  coordinates, licence flags), the check covers only part of the plan's jurisdiction, or the
-  target is not about facilities at all (kind ``external_indicator``).
+  coordinates, licence flags, a facility's level, services or target groups), the check covers
+  only part of the plan's jurisdiction, the target needs a record the registry does not hold
+  (an investment project, the central-criteria mark), nothing is in the rule's scope (a
+  standard checked on no facility, a named facility not found), or the target is not about
+  facilities at all (kind ``external_indicator``). Evidence ``nothing_in_scope`` marks the
+  "nothing in scope" case.
 
-"As of" a date. A facility's status at ``as_of`` (``effective_status``) is read from its current
-status and its dates: closed on or before ``as_of`` → closed; opened after ``as_of`` → planned
-(it did not operate yet); a facility closed after ``as_of`` was operating then.
+"As of" a date. A fact's ``status`` is the facility's status *on the context's* ``as_of``, as the
+caller read it from the status history (``facilities.read.statuses_on``, the one definition of
+"status on a date"); the engine never derives it again from the dates.
 
 The context's look-up tables (``FactIndex``) live here rather than in ``engine`` because
 ``CheckContext.index`` builds them once and every rule and plan checked against that context
@@ -27,10 +31,13 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from registry.facilities import definitions
 from registry.planning.plan_schema import Citation
 
 REORGANISATION_DATE = date(2025, 7, 1)
-DEFAULT_STATUSES: tuple[str, ...] = ("operating",)
+#: Which statuses a rule counts unless it lists others: the one definition
+#: (``facilities.definitions.COUNTED_STATUSES``) the map uses too.
+DEFAULT_STATUSES: tuple[str, ...] = tuple(s.value for s in definitions.COUNTED_STATUSES)
 LIVE_STATUSES: tuple[str, ...] = ("planned", "under_construction", "operating", "suspended")
 NOT_YET_OPEN = frozenset({"planned", "under_construction"})
 
@@ -53,6 +60,11 @@ class FacilityFact:
     and ``commune_code_pre2025`` are pre-2025 codes and may be None. ``ownership`` is
     ``public`` or ``non_public``; ``status`` one of planned, under_construction, operating,
     suspended, closed. ``approximate`` marks coordinates known only roughly.
+
+    ``level`` (provincial, district, commune), ``service_codes`` and ``target_groups`` are
+    catalogue codes (``facilities/catalogue.yaml``); None / empty means *not recorded*, which
+    rules that scope by them treat as unknown, never as "no". ``criteria_supported_on`` is the
+    date a trusted address was supported to the central criteria (DN 2735 l. 161).
     """
 
     id: int | str
@@ -75,6 +87,10 @@ class FacilityFact:
     opened_on: date | None = None
     closed_on: date | None = None
     approximate: bool = False
+    level: str | None = None
+    service_codes: tuple[str, ...] = ()
+    target_groups: tuple[str, ...] = ()
+    criteria_supported_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,18 +184,6 @@ class PlanReport:
         raise KeyError(rule_code)
 
 
-def effective_status(facility: FacilityFact, as_of: date) -> str:
-    """The facility's status on ``as_of``, read from its current status and its dates."""
-    if facility.closed_on is not None and facility.closed_on <= as_of:
-        return "closed"
-    if facility.opened_on is not None and facility.opened_on > as_of:
-        return facility.status if facility.status in NOT_YET_OPEN else "planned"
-    if facility.status == "closed":
-        # Closed later than as_of (closed_on > as_of): it was operating on as_of.
-        return "operating" if facility.closed_on is not None else "closed"
-    return facility.status
-
-
 # --- indexes ---------------------------------------------------------------------------------
 
 
@@ -202,13 +206,10 @@ class FactIndex:
         for new in ctx.province_code_map.values():
             successors[new] = successors.get(new, 0) + 1
         self.merged_provinces = frozenset(code for code, n in successors.items() if n > 1)
-        self._status: dict[int | str, str] = {}
 
     def status(self, f: FacilityFact) -> str:
-        found = self._status.get(f.id)
-        if found is None:
-            found = self._status[f.id] = effective_status(f, self.ctx.as_of)
-        return found
+        """The facility's status on the context's date: the fact's own (see the module)."""
+        return f.status
 
     def unit(self, edition: str, code: str | None) -> UnitFact | None:
         return None if code is None else self.units.get((edition, code))

@@ -12,16 +12,29 @@ with that evidence. Evidence keys used across kinds:
 ``unknown`` — facilities or units whose data is missing; ``pairs`` — facilities too close
 (``a``, ``b``, ``distance_km``); ``uncertain_membership`` — facilities placed in a pre-2025
 province by their current province code only; ``reason_vi`` / ``reason_en`` — why a rule is
-NOT_EVALUABLE; ``due`` — whether ``as_of`` has reached the end of the target year.
+NOT_EVALUABLE; ``due`` — whether ``as_of`` has reached the end of the target year;
+``nothing_in_scope`` — no facility is in the rule's scope; ``unrecorded`` — facilities that
+would count but for an attribute not recorded (``missing``: level, services, target_groups,
+criteria_supported_on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from registry.planning.plan_schema import Rule
-from registry.planning.rules.facts import Status
+from registry.facilities import catalogue
+from registry.planning.plan_schema import Rule, live_vocabulary
+from registry.planning.rules.facts import FacilityFact, Status
+
+#: Unit levels and catalogue editions as messages name them (never the codes).
+LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã"}
+LEVEL_EN = {"province": "province", "district": "district", "commune": "commune"}
+EDITION_VI = {"pre2025": "trước 01/07/2025", "2025": "từ 01/07/2025"}
+EDITION_EN = {"pre2025": "before 1 July 2025", "2025": "from 1 July 2025"}
 
 #: (variant, status) -> (Vietnamese template, English template); rendered with the evidence.
 MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
@@ -151,3 +164,105 @@ def render_messages(
         vi = f"(Chưa đến hạn {rule.target_year}) {vi}"
         en = f"(Target year {rule.target_year} not reached yet) {en}"
     return vi, en
+
+
+# --- scope descriptions ----------------------------------------------------------------------
+
+_STATUS_LABELS = {
+    "planned": ("quy hoạch", "planned"),
+    "under_construction": ("đang xây dựng", "under construction"),
+    "operating": ("đang hoạt động", "operating"),
+    "suspended": ("tạm dừng", "suspended"),
+    "closed": ("đã đóng", "closed"),
+}
+_OWNERSHIP_LABELS = {
+    "public": ("công lập", "public"),
+    "non_public": ("ngoài công lập", "non-public"),
+}
+_MISSING_LABELS = {
+    "level": ("cấp", "level"),
+    "services": ("dịch vụ", "services"),
+    "target_groups": ("nhóm đối tượng", "target groups"),
+    "criteria_supported_on": (
+        "dấu mốc được hỗ trợ theo tiêu chí của Trung ương",
+        "the mark of support to the central criteria",
+    ),
+}
+
+
+@lru_cache(maxsize=65_536)
+def normalise_name(name: str) -> str:
+    """A facility name for matching: NFC, case-folded, one kind of dash, single spaces."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    text = re.sub(r"[\u2010-\u2015]", "-", text)
+    return " ".join(text.split())
+
+
+def names_facility(named: Mapping[str, Any], f: FacilityFact) -> bool:
+    """Whether ``f`` is the facility a rule names: its registry code, or one of the plan's
+    names for it (compared whole, ignoring case, dashes and spacing)."""
+    code = named.get("code")
+    if code is not None and f.code == code:
+        return True
+    wanted = {normalise_name(n) for n in named.get("names", ())}
+    return normalise_name(f.name) in wanted
+
+
+def describe_scope(params: Mapping[str, Any]) -> tuple[str, str]:
+    """What a rule's filter selects, in Vietnamese and English, with labels, not codes."""
+    vocab = live_vocabulary()
+    vi: list[str] = []
+    en: list[str] = []
+    named = params.get("facility")
+    if named is not None:
+        names = list(named.get("names", ()))
+        if named.get("code"):
+            names.insert(0, str(named["code"]))
+        vi.append("tên hoặc mã: " + " / ".join(f"«{n}»" for n in names))
+        en.append("name or code: " + " / ".join(f"«{n}»" for n in names))
+    if params.get("types"):
+        types = [vocab.type_names.get(t, (t, t)) for t in params["types"]]
+        vi.append("loại: " + "; ".join(t[0] for t in types))
+        en.append("type: " + "; ".join(t[1] for t in types))
+    if params.get("categories"):
+        vi.append("nhóm loại: " + ", ".join(params["categories"]))
+        en.append("category: " + ", ".join(params["categories"]))
+    if params.get("ownership"):
+        label = _OWNERSHIP_LABELS.get(params["ownership"], (params["ownership"],) * 2)
+        vi.append(label[0])
+        en.append(label[1])
+    for key, word_vi, word_en in (
+        ("levels", "cấp", "level"),
+        ("services", "dịch vụ", "services"),
+        ("target_groups", "đối tượng", "target groups"),
+    ):
+        if params.get(key):
+            vi.append(f"{word_vi}: " + ", ".join(catalogue.labels(key, params[key], "vi")))
+            en.append(f"{word_en}: " + ", ".join(catalogue.labels(key, params[key], "en")))
+    if params.get("criteria_supported"):
+        vi.append(_MISSING_LABELS["criteria_supported_on"][0])
+        en.append(_MISSING_LABELS["criteria_supported_on"][1])
+    if params.get("statuses"):
+        labels = [_STATUS_LABELS.get(s, (s, s)) for s in params["statuses"]]
+        vi.append("tình trạng: " + ", ".join(x[0] for x in labels))
+        en.append("status: " + ", ".join(x[1] for x in labels))
+    return "; ".join(vi) or "mọi cơ sở", "; ".join(en) or "any facility"
+
+
+def unrecorded_reason(
+    rows: Sequence[Mapping[str, Any]], total: int | None = None
+) -> tuple[str, str]:
+    """NOT_EVALUABLE because facilities that could count lack a recorded attribute;
+    ``rows`` are (some of) them, ``total`` how many there are."""
+    count = len(rows) if total is None else total
+    missing = list(dict.fromkeys(m for r in rows for m in r.get("missing", ())))
+    what_vi = ", ".join(_MISSING_LABELS.get(m, (m, m))[0] for m in missing)
+    what_en = ", ".join(_MISSING_LABELS.get(m, (m, m))[1] for m in missing)
+    names = [str(r.get("name")) for r in rows]
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    return (
+        f"Chưa kết luận được: {count} cơ sở có thể được tính nhưng sổ đăng ký chưa ghi "
+        f"{what_vi} ({shown}). Cần ghi nhận thông tin này để đánh giá.",
+        f"No conclusion yet: {count} facilities could count but the registry does not "
+        f"record their {what_en} ({shown}). Record it to evaluate the target.",
+    )

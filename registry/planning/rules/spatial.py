@@ -22,9 +22,10 @@ from registry.planning.rules.engine import (
     join_names,
     kind,
     not_evaluable,
+    unrecorded_refs,
 )
 from registry.planning.rules.facts import LIVE_STATUSES, FacilityFact, Status
-from registry.planning.rules.messages import rounded
+from registry.planning.rules.messages import LEVEL_EN, LEVEL_VI, rounded, unrecorded_reason
 
 
 def _located(facilities: Iterable[FacilityFact]) -> tuple[list[FacilityFact], list[FacilityFact]]:
@@ -52,8 +53,8 @@ def _coverage(run: Run) -> Outcome:
     units = run.area_units(level, run.edition)
     if not units:
         return not_evaluable(
-            f"Không có danh mục đơn vị cấp {level} trong phạm vi kiểm tra.",
-            f"No {level} units are known in the area checked.",
+            f"Không có danh mục đơn vị {LEVEL_VI.get(level, level)} trong phạm vi kiểm tra.",
+            f"No {LEVEL_EN.get(level, level)} units are known in the area checked.",
         )
     facilities, _ = run.select()
     located, unlocated = _located(facilities)
@@ -91,6 +92,14 @@ def _coverage(run: Run) -> Outcome:
         ev["unlocated_facilities"] = cut([fact_ref(f) for f in unlocated])
     if no_point:
         ev["unknown"] = no_point
+    aside = unrecorded_refs(run.unrecorded)
+    if aside:
+        # Facilities left aside only because an attribute is not recorded could cover the
+        # units (or change the share) the result would otherwise report.
+        ev["unrecorded"] = aside
+        if failing or (mode == "population_share" and (total.share_pct or 0) < run.p["min_pct"]):
+            vi, en = unrecorded_reason(aside, len(run.unrecorded))
+            return not_evaluable(vi, en, **ev)
     if mode == "each_unit":
         if failing:
             return Outcome(Status.FAIL, "coverage_units", ev)
@@ -129,6 +138,8 @@ def _spacing(run: Run) -> Outcome:
             },
         )
     facilities, _ = run.select(LIVE_STATUSES)
+    if not facilities and not run.unrecorded:
+        return run.nothing_in_scope()
     located, unlocated = _located(facilities)
     pairs = cov.pairs_within_self(
         [float(f.lon or 0.0) for f in located],
@@ -150,6 +161,11 @@ def _spacing(run: Run) -> Outcome:
     }
     if rows:
         return Outcome(Status.FAIL, "spacing", ev)
+    if run.unrecorded:
+        aside = unrecorded_refs(run.unrecorded)
+        ev["unrecorded"] = aside
+        vi, en = unrecorded_reason(aside, len(run.unrecorded))
+        return not_evaluable(vi, en, **ev)
     if unlocated:
         ev["unknown"] = cut([fact_ref(f) for f in unlocated])
         return not_evaluable(

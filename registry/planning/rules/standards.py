@@ -7,18 +7,14 @@
 ``licensing_required``
     Decree 103/2017: a non-public facility with ``residents_threshold`` (10) or more residents
     needs an establishment registration and an operating licence.
+
+A standard checked on no facility is NOT_EVALUABLE (nothing in scope), never met. A plan's
+capacity band applies to the facilities it names (``facility``), not to a whole type.
 """
 
 from __future__ import annotations
 
-from registry.planning.rules.engine import (
-    Outcome,
-    Run,
-    facility_check,
-    fact_ref,
-    kind,
-    not_evaluable,
-)
+from registry.planning.rules.engine import Outcome, Run, facility_check, fact_ref, kind
 from registry.planning.rules.facts import LIVE_STATUSES, FacilityFact, Status
 
 
@@ -42,10 +38,6 @@ def _capacity_bounds(run: Run) -> Outcome:
             failing.append(
                 {**fact_ref(f), "design_capacity": f.design_capacity, "min": low, "max": high}
             )
-    none = not_evaluable(
-        "Không có cơ sở thuộc loại này để kiểm tra công suất.",
-        "No facility of these types to check the capacity of.",
-    )
     out = facility_check(
         checked,
         failing,
@@ -54,7 +46,7 @@ def _capacity_bounds(run: Run) -> Outcome:
             "Chưa có công suất thiết kế của một số cơ sở.",
             "Some facilities have no design capacity recorded.",
         ),
-        vacuous=none,
+        run=run,
     )
     out.evidence.update({"min": low, "max": high})
     return out
@@ -63,6 +55,10 @@ def _capacity_bounds(run: Run) -> Outcome:
 @kind("residents_within_capacity")
 def _residents_within_capacity(run: Run) -> Outcome:
     checked, _ = run.select(("operating", "suspended"))
+    if not checked:
+        return run.nothing_in_scope(
+            ("cơ sở đang hoạt động hoặc tạm dừng", "facilities operating or suspended")
+        )
     failing, unknown = [], []
     for f in checked:
         if f.residents is None or f.design_capacity is None:
@@ -84,6 +80,7 @@ def _residents_within_capacity(run: Run) -> Outcome:
             "Thiếu số đối tượng hoặc công suất thiết kế của một số cơ sở.",
             "Residents or design capacity are missing for some facilities.",
         ),
+        run=run,
     )
 
 
@@ -114,6 +111,14 @@ def _licensing_required(run: Run) -> Outcome:
             failing.append({**fact_ref(f), "residents": f.residents, "missing": missing})
         elif unsure:
             unknown.append({**fact_ref(f), "residents": f.residents, "unknown": unsure})
+    if not checked and not unknown:
+        return run.nothing_in_scope(
+            (
+                f"cơ sở ngoài công lập đang hoạt động hoặc tạm dừng, nuôi dưỡng từ {threshold} "
+                "đối tượng trở lên",
+                f"non-public facilities operating or suspended with {threshold} or more residents",
+            )
+        )
     out = facility_check(
         checked + [f for f in candidates if f.residents is None],
         failing,
@@ -122,6 +127,7 @@ def _licensing_required(run: Run) -> Outcome:
             "Chưa rõ số đối tượng hoặc tình trạng đăng ký/giấy phép của một số cơ sở.",
             "Residents or registration/licence status are unknown for some facilities.",
         ),
+        run=run,
     )
     out.evidence["residents_threshold"] = threshold
     return out

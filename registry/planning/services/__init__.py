@@ -18,6 +18,7 @@ from registry.planning.services.analysis import (
 )
 from registry.planning.services.checks import (
     CheckRun,
+    PlanInfo,
     apply_scenario,
     build_context,
     facility_facts,
@@ -59,6 +60,7 @@ __all__ = [
     "CheckRun",
     "CoverageRun",
     "ItemView",
+    "PlanInfo",
     "PlanningError",
     "TargetImportFailed",
     "TargetRow",

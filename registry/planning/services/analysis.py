@@ -15,11 +15,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.facilities.read import Reader
 from registry.geography import services as geography
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.planning import coverage as cov
-from registry.planning import rules, siting
+from registry.planning import siting
 from registry.planning.models import ItemAction, Scenario
 from registry.planning.services.checks import apply_scenario, facility_facts, scenario_as_of
 from registry.planning.services.scenarios import item_views
@@ -100,7 +101,7 @@ def supply_points(
 ) -> list[cov.SupplyPoint]:
     """Facilities of these types (with the scenario applied) that can serve the province,
     at the points the reader sees."""
-    as_of = as_of or (scenario_as_of(scenario) if scenario else date.today())
+    as_of = as_of or (scenario_as_of(scenario) if scenario else clock.today())
     box = reach_box(session, province_code, distance_km)
     facts = (
         facility_facts(session, reader, as_of=as_of, everywhere=True, bbox=box)
@@ -108,7 +109,7 @@ def supply_points(
         else []
     )
     if scenario is not None:
-        facts = apply_scenario(facts, scenario, item_views(session, reader, scenario))
+        facts = apply_scenario(facts, scenario, item_views(session, reader, scenario), as_of=as_of)
     wanted = set(type_codes)
     return [
         cov.SupplyPoint(f.id, float(f.lon), float(f.lat), f.code)
@@ -116,7 +117,7 @@ def supply_points(
         if f.type_code in wanted
         and f.lon is not None
         and f.lat is not None
-        and rules.effective_status(f, as_of) in statuses
+        and f.status in statuses
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.audit.context import set_reason
 from registry.errors import RegistryError
 from registry.facilities import read
@@ -177,7 +178,7 @@ def adopt_scenario(
     through the facility services. Every change carries the reason "Thông qua kịch bản <name>".
     """
     _ensure_open(scenario)
-    today = today or date.today()
+    today = today or clock.today()
     reason = f"Thông qua kịch bản {scenario.name}"
     created: list[Any] = []
     try:
