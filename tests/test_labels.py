@@ -255,3 +255,14 @@ def test_conflict_page_shows_words_not_codes(app, client, db_session, pages):
     text = visible_text(response.get_data(as_text=True))
     assert raw_codes(text, pages["codes"]) == []
     assert "Công lập" in text
+
+
+def test_plan_targets_name_their_units(client, auth, db_session):
+    """A per-unit target shows the unit's name, not only its GSO code."""
+    from registry.planning import services as planning
+
+    planning.load_plans(db_session)
+    auth.login(UserFactory(role=Role.ADMIN, province_code=None))
+    page = client.get("/planning/plans/QD-1520-LDTBXH-2015").get_data(as_text=True)
+    # Decision 1520's per-province targets: the unit cell names the province, code beside it.
+    assert re.search(r"<td>[^<]*Đồng Nai\s*<span[^>]*>\(75\)</span></td>", page)

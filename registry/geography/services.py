@@ -96,6 +96,20 @@ def unit_by_code(
     ).one_or_none()
 
 
+def unit_names(session: Session, codes: Iterable[str], edition: Edition | str) -> dict[str, str]:
+    """Names of units of one edition by GSO code (provinces, districts and communes have codes
+    of different lengths, so a code names one unit); unknown codes are left out."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AdminUnit.code, AdminUnit.name).where(
+            AdminUnit.edition == Edition(edition), AdminUnit.code.in_(wanted)
+        )
+    )
+    return {code: name for code, name in rows}
+
+
 def children(session: Session, unit: AdminUnit) -> list[AdminUnit]:
     """Direct subdivisions in official (code) order: a province's districts or communes, a
     district's communes."""

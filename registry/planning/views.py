@@ -29,6 +29,7 @@ from registry.facilities import services as facility_services
 from registry.facilities.forms import STATUS_LABELS
 from registry.facilities.read import Reader
 from registry.forms import choices
+from registry.geography import services as geography
 from registry.geography.services import province_choices
 from registry.http import arg_float, arg_int, arg_ints, parse_int
 from registry.i18n import _
@@ -152,12 +153,15 @@ def index():
 @requires("plans.view")
 def plan(code: str):
     row = services.plan_by_code(db.session, code) or abort(404)
+    slots = {rule.id: services.target_slots(rule) for rule in row.rules}
+    unit_codes = [s.unit_code for rule_slots in slots.values() for s in rule_slots if s.unit_code]
     return render_template(
         "planning/plan.html",
         plan=row,
+        slots=slots,
+        unit_names=geography.unit_names(db.session, unit_codes, row.edition),
         target_form=TargetForm(),
         locale=_locale(),
-        target_slots=services.target_slots,
         params=services.effective_params,
     )
 
