@@ -57,12 +57,39 @@ class Config:
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+    # Licensing dossier files: a directory outside the web root that every app server mounts
+    # (e.g. an NFS share) when there is more than one; None: <instance>/licensing_files.
+    LICENSING_STORAGE_DIR: str | None = None
+    LICENSING_MAX_UPLOAD_MB = 20
 
     # Basemap: any XYZ tile service; the map still draws boundaries and markers without it.
     TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
     PAGE_SIZE = 25
+
+    # Licensing (issue 10). Licence numbers: fields seq (per province and year), province
+    # (code) and year, e.g. "{seq:03d}/GP-{province}" -> "007/GP-75".
+    LICENSING_NUMBER_FORMAT = "{seq:03d}/GP-{province}"
+    # Online applications and tracking-link uploads per client address (Flask-Limiter).
+    LICENSING_APPLY_LIMIT = "10 per hour; 30 per day"
+    LICENSING_THROTTLE_ENABLED = True
+    # The site's address, for links in e-mails sent by commands (no request to take it from).
+    LICENSING_PUBLIC_URL = ""
+
+    # E-mail notices (registry.notify): receipts, supplement requests, decisions, deadlines.
+    # Off until a site names its server; REGISTRY_MAIL_ENABLED=true, REGISTRY_MAIL_SERVER=...,
+    # REGISTRY_MAIL_PASSWORD=... (secrets only from the environment). MAIL_USE_TLS: STARTTLS,
+    # required (never falls back to clear text). MAIL_TIMEOUT: seconds per network step, short
+    # so that a dead server cannot hold a request.
+    MAIL_ENABLED = False
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "noreply@localhost"
+    MAIL_TIMEOUT = 5.0
 
 
 class DevelopmentConfig(Config):
@@ -79,6 +106,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     # The suite logs in hundreds of times from one address; the throttling tests turn it on.
     LOGIN_THROTTLE_ENABLED = False
+    LICENSING_THROTTLE_ENABLED = False
+    # No mail leaves the suite; tests/licensing/conftest.py's smtp_server turns it on.
+    MAIL_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -115,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp
     from registry.geography import views as geography_views  # noqa: F401
+    from registry.licensing import bp as licensing_bp
+    from registry.licensing import views as licensing_views  # noqa: F401
     from registry.main import bp as main_bp
     from registry.main import views as main_views  # noqa: F401
     from registry.maps import bp as maps_bp
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         geography_bp,
         maps_bp,
         planning_bp,
+        licensing_bp,
     ):
         app.register_blueprint(bp)
 

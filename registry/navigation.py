@@ -28,6 +28,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("facilities", "facilities.index", "facilities.view", _l("Facilities")),
     NavItem("map", "maps.index", "facilities.view", _l("Map")),
     NavItem("planning", "planning.index", "plans.view", _l("Planning")),
+    NavItem("licensing", "licensing.index", "licensing.view", _l("Licensing")),
     NavItem("geography", "geography.index", "geography.view", _l("Administrative units")),
     NavItem("audit", "audit.index", "audit.view", _l("Audit log")),
     NavItem("users", "admin.users", "users.manage", _l("Users")),

@@ -3,7 +3,11 @@ so a new view cannot ship without its access rule being tested."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from fpdf import FPDF
+from werkzeug.datastructures import FileStorage
 
 from registry.auth.permissions import Role
 from tests.conftest import csrf_token_from
@@ -13,6 +17,7 @@ ALL = set(Role)
 WRITERS = {Role.ADMIN, Role.PLANNER, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
 PLANNERS = {Role.ADMIN, Role.PLANNER}
 STATUS_CHANGERS = {Role.ADMIN, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
+LICENSING = {Role.ADMIN, Role.LICENSING_OFFICER}
 
 # (endpoint, method, url, roles allowed). ``{facility}`` is a facility of the user's province.
 MATRIX: list[tuple[str, str, str, set[Role]]] = [
@@ -63,6 +68,68 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
     ),
     ("planning.copy_scenario", "POST", "/planning/scenarios/{scenario}/copy", PLANNERS),
     ("planning.adopt", "POST", "/planning/scenarios/{scenario}/adopt", {Role.ADMIN}),
+    ("licensing.index", "GET", "/licensing/", LICENSING),
+    ("licensing.application", "GET", "/licensing/applications/{application}", LICENSING),
+    (
+        "licensing.transition",
+        "POST",
+        "/licensing/applications/{application}/transition",
+        LICENSING,
+    ),
+    ("licensing.assign", "POST", "/licensing/applications/{application}/assign", LICENSING),
+    (
+        "licensing.request_supplement",
+        "POST",
+        "/licensing/applications/{application}/supplement",
+        LICENSING,
+    ),
+    (
+        "licensing.mark_document",
+        "POST",
+        "/licensing/applications/{application}/documents/{document}",
+        LICENSING,
+    ),
+    (
+        "licensing.document_file",
+        "GET",
+        "/licensing/applications/{application}/documents/{document}/file",
+        LICENSING,
+    ),
+    (
+        "licensing.schedule_inspection",
+        "POST",
+        "/licensing/applications/{application}/inspection",
+        LICENSING,
+    ),
+    (
+        "licensing.record_inspection",
+        "POST",
+        "/licensing/applications/{application}/inspection/record",
+        LICENSING,
+    ),
+    ("licensing.approve", "POST", "/licensing/applications/{application}/approve", LICENSING),
+    ("licensing.refuse", "POST", "/licensing/applications/{application}/refuse", LICENSING),
+    (
+        "licensing.decision_pdf",
+        "GET",
+        "/licensing/applications/{decided}/decision.pdf",
+        LICENSING,
+    ),
+    ("licensing.counter", "GET", "/licensing/counter/operating_licence", LICENSING),
+    ("licensing.suspend_licence", "POST", "/licensing/licences/{licence}/suspend", LICENSING),
+    (
+        "licensing.reinstate_licence",
+        "POST",
+        "/licensing/licences/{licence}/reinstate",
+        LICENSING,
+    ),
+    ("licensing.revoke_licence", "POST", "/licensing/licences/{licence}/revoke", LICENSING),
+    (
+        "licensing.close_condition",
+        "POST",
+        "/licensing/licences/{licence}/conditions/{condition}/close",
+        LICENSING,
+    ),
 ]
 
 # Reachable without logging in, on purpose.
@@ -75,6 +142,16 @@ PUBLIC = {
     "main.vendor",
     "auth.login",
     "auth.logout",
+    # Licensing's public side (issue 10): the online application, the private tracking link
+    # and the public register need no account.
+    "licensing.apply_start",
+    "licensing.apply",
+    "licensing.track_start",
+    "licensing.track",
+    "licensing.track_upload",
+    "licensing.track_file",
+    "licensing.register",
+    "licensing.register_csv",
 }
 
 
@@ -106,6 +183,53 @@ def _planning_ids(db_session) -> dict:
     return {"plan": plan.code, "rule": plan.rules[0].id, "scenario": scenario.id, "item": item.id}
 
 
+def _licensing_ids(db_session) -> dict:
+    """An application of Đồng Nai (75) with a stored file, and a refused one."""
+    from registry.facilities.vocab import Ownership, Status
+    from registry.licensing import services as licensing
+    from registry.licensing.workflow import State
+
+    facility = FacilityFactory(
+        province_code="75", ownership=Ownership.NON_PUBLIC, status=Status.PLANNED, residents=None
+    )
+    data = licensing.ApplicationInput(
+        procedure_code="operating_licence",
+        organisation="Công ty Ma trận",
+        representative="Lê Văn Ba",
+        facility_code=facility.code,
+        provided=("application", "registration_copy"),
+    )
+    app, _token = licensing.record_counter(db_session, data, actor="matrix")
+    document = app.documents[0]
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Don")
+    upload = FileStorage(stream=io.BytesIO(bytes(pdf.output())), filename="don.pdf")
+    licensing._store(document, upload)
+    decided, _token = licensing.record_counter(db_session, data, actor="matrix")
+    licensing.transition(db_session, decided, State.UNDER_REVIEW, actor="matrix")
+    licence = licensing.approve(
+        db_session, decided, actor="matrix", conditions=[("Lắp biển tên", None)]
+    )
+    db_session.flush()
+    return {
+        "application": app.id,
+        "document": document.id,
+        "decided": decided.id,
+        "licence": licence.id,
+        "condition": licence.conditions[0].id,
+    }
+
+
+def _ids_for(db_session, template: str) -> dict | None:
+    if template.startswith("/planning"):
+        return _planning_ids(db_session)
+    if template.startswith("/licensing"):
+        return _licensing_ids(db_session)
+    return None
+
+
 def _url(template: str, user, facility, ids=None) -> str:
     return template.format(user=user.id, facility=facility.id, **(ids or {}))
 
@@ -117,7 +241,7 @@ def _url(template: str, user, facility, ids=None) -> str:
 def test_role_access(client, auth, db_session, role, endpoint, method, template, allowed):
     user = UserFactory(role=role, province_code="75")
     facility = FacilityFactory(province_code="75")
-    ids = _planning_ids(db_session) if template.startswith("/planning") else None
+    ids = _ids_for(db_session, template)
     auth.login(user)
     url = _url(template, user, facility, ids)
     data = {"csrf_token": csrf_token_from(client.get("/"))} if method == "POST" else None
@@ -136,7 +260,7 @@ def test_role_access(client, auth, db_session, role, endpoint, method, template,
 def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, template, allowed):
     user = UserFactory()
     facility = FacilityFactory()
-    ids = _planning_ids(db_session) if template.startswith("/planning") else None
+    ids = _ids_for(db_session, template)
     response = client.open(_url(template, user, facility, ids), method=method)
     assert response.status_code in (302, 400)
     if response.status_code == 302:

@@ -184,6 +184,8 @@ PATH_VALID = {
     "fmt": ["csv", "xlsx", "geojson"],
     "filename": ["app.css", "leaflet.js", "css/bootstrap.min.css"],
     "lib": ["leaflet", "leaflet-markercluster"],
+    "procedure_code": ["operating_licence", "small_facility"],
+    "token": ["x" * 43],
 }
 
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")

@@ -51,6 +51,7 @@ class SecretSpec:
     notes: str | None
     words: tuple[str, ...]  # the invented words of the address and the notes
     status: str = "operating"
+    ownership: str = "public"
 
 
 # Exact points chosen well inside their communes (over 1 km from every unit outline; the seed
@@ -67,6 +68,7 @@ SHELTER_A = SecretSpec(
     "Hẻm Quỳnhxyz 17, ngõ Zebrawq",
     "Cổng sau mở bằng mã Kiwiplumq",
     ("Quỳnhxyz", "Zebrawq", "Kiwiplumq"),
+    ownership="non_public",  # licensed: on the public register, and in licensing's pages
 )
 SHELTER_B = SecretSpec(
     "B",
@@ -112,6 +114,7 @@ class Seed:
     scenarios: dict[str, int]
     plans: list[str]
     other_user_id: int
+    licensing: dict[str, list[str]] = field(default_factory=dict)
     commune_points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
@@ -153,7 +156,7 @@ def _seed(db_session) -> Seed:
             data = facilities.FacilityInput(
                 name=spec.name,
                 type_code=CONFIDENTIAL_TYPE,
-                ownership=Ownership.PUBLIC,
+                ownership=Ownership(spec.ownership),
                 province_code=spec.province,
                 lon=spec.lon,
                 lat=spec.lat,
@@ -226,6 +229,7 @@ def _seed(db_session) -> Seed:
     )
     other = UserFactory(role=Role.VIEWER, province_code="75")
     db_session.flush()
+    licensing = _seed_licensing(db_session, records["A"].code)
 
     communes = db_session.execute(
         select(AdminUnit.code, AdminUnit.rep_lon, AdminUnit.rep_lat).where(
@@ -239,8 +243,39 @@ def _seed(db_session) -> Seed:
         scenarios={"s1": s1.id, "s2": s2.id, "s66": s66.id},
         plans=plans,
         other_user_id=other.id,
+        licensing=licensing,
         commune_points={c: (lon, lat) for c, lon, lat in communes if lon is not None},
     )
+
+
+def _seed_licensing(db_session, code_a: str) -> dict[str, list[str]]:
+    """Shelter A's operating licence: an application recorded at the counter with every
+    document handed in, reviewed and approved, so the public register lists A and the
+    licensing pages (officer and tracking link) have a real application to show."""
+    from registry.licensing import services as licensing
+    from registry.licensing.workflow import State
+
+    proc = licensing.procedure("operating_licence")
+    officer = UserFactory(role=Role.LICENSING_OFFICER, province_code="75")
+    app, token = licensing.record_counter(
+        db_session,
+        licensing.ApplicationInput(
+            procedure_code=proc.code,
+            organisation="Hội Liên hiệp Phụ nữ",
+            representative="Nguyễn Thị Hoa",
+            facility_code=code_a,
+            provided=tuple(d.code for d in proc.documents),
+        ),
+        actor=officer,
+    )
+    licensing.transition(db_session, app, State.UNDER_REVIEW, actor=officer, reason="Đủ hồ sơ")
+    licensing.approve(db_session, app, actor=officer, capacity=20)
+    db_session.flush()
+    return {
+        "application_id": [str(app.id)],
+        "document_id": [str(d.id) for d in app.documents][:2],
+        "token": [token],
+    }
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -305,6 +340,9 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         "level": [lv.value for lv in Level],
         "planning.plan:code": seed.plans,
         "geography.unit:code": ["75", a.commune, a.district or "731"],
+        # Licensing: shelter A's licence application (see _seed_licensing).
+        **seed.licensing,
+        "procedure_code": ["operating_licence", "small_facility"],
     }
 
 
@@ -587,8 +625,19 @@ def test_every_get_route_is_hunted(app, seed):
     assert urls
 
 
+def _assert_seed_survived(db_session) -> None:
+    """A route that rolled the session back would have emptied the seed for every route hunted
+    after it (the suite runs inside one transaction): the hunt would prove nothing."""
+    from sqlalchemy import func, select
+
+    from registry.facilities.models import Facility
+
+    count = db_session.execute(select(func.count()).select_from(Facility)).scalar()
+    assert count == len(FACILITY_SPECS), "a GET route rolled the session back mid-hunt"
+
+
 @pytest.mark.parametrize("reader", READERS, ids=[r.label for r in READERS])
-def test_no_route_leaks_a_confidential_location(app, client, auth, seed, reader):
+def test_no_route_leaks_a_confidential_location(app, client, auth, seed, reader, db_session):
     _login(auth, reader)
     routes, unfilled = _route_urls(app, seed)
     specs = [seed.places[key].spec for key in reader.secrets]
@@ -611,6 +660,7 @@ def test_no_route_leaks_a_confidential_location(app, client, auth, seed, reader)
                 f"{url} [{reader.label}] HTTP {response.status_code}: " + "; ".join(leaks)
             )
     assert seen > 20, f"only {seen} responses were readable: is {reader.label} logged in?"
+    _assert_seed_survived(db_session)
     if problems:
         pytest.fail(
             f"{len(problems)} URLs leak to {reader.label}:\n  " + "\n  ".join(problems),
@@ -773,3 +823,33 @@ def test_coverage_distances_are_measured_from_the_generalised_point(
             "exact point: " + "; ".join(telling[:8]),
             pytrace=False,
         )
+
+
+def test_the_public_pages_leak_nothing_to_the_anonymous(app, client, seed, db_session):
+    """No login: every GET route (most answer with the login page) and the public licensing
+    pages — the register lists shelter A's licence, at most with its commune, and the
+    tracking link shows the application — carry neither A's exact point nor its words."""
+    routes, _unfilled = _route_urls(app, seed)
+    specs = [seed.places[key].spec for key in ALL_SECRETS]
+    problems: list[str] = []
+    for url in dict.fromkeys(routes + _extra_urls(seed) + ["/licensing/register?q=Long+B"]):
+        response, error = _fetch(client, url)
+        if error is not None or response.status_code >= 500:
+            problems.append(f"{url} raised {error or response.status_code}")
+            continue
+        if response.status_code == 200:
+            problems += [f"{url}: {leak}" for leak in leaks_in(decode(response), specs, url)]
+    assert problems == [], "\n".join(problems)
+    _assert_seed_survived(db_session)
+    register = body_text(client.get("/licensing/register"))
+    assert SHELTER_A.name in register  # the positive control: A is on the register
+    assert SHELTER_A.name in body_text(client.get("/licensing/register.csv"))
+    token = seed.licensing["token"][0]
+    assert client.get(f"/licensing/track/{token}").status_code == 200
+
+
+def test_another_provinces_licensing_officer_cannot_open_the_application(client, auth, seed):
+    _login(auth, Reader(Role.LICENSING_OFFICER, "66", ALL_SECRETS))
+    app_id = seed.licensing["application_id"][0]
+    assert client.get(f"/licensing/applications/{app_id}").status_code == 404
+    assert SHELTER_A.name not in body_text(client.get("/licensing/"))

@@ -11,9 +11,9 @@ EVERYONE = {"facilities", "map", "planning", "geography"}
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.ADMIN, EVERYONE | {"audit", "users"}),
+        (Role.ADMIN, EVERYONE | {"audit", "users", "licensing"}),
         (Role.PLANNER, EVERYONE),
-        (Role.LICENSING_OFFICER, EVERYONE),
+        (Role.LICENSING_OFFICER, EVERYONE | {"licensing"}),
         (Role.INVESTMENT_OFFICER, EVERYONE),
         (Role.REPORTER, EVERYONE | {"audit"}),
         (Role.VIEWER, EVERYONE),

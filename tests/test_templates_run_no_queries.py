@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from registry.auth.permissions import Role
 from tests.factories import FacilityFactory, UserFactory
-from tests.test_access_matrix import MATRIX, _planning_ids, _url
+from tests.test_access_matrix import MATRIX, _ids_for, _url
 
 PAGES = [
     (endpoint, template)
@@ -25,7 +25,7 @@ PAGES = [
 def test_page_templates_run_no_queries(app, client, auth, db_session, endpoint, template):
     user = UserFactory(role=Role.ADMIN, province_code="75")
     facility = FacilityFactory(province_code="75")
-    ids = _planning_ids(db_session) if template.startswith("/planning") else None
+    ids = _ids_for(db_session, template)
     auth.login(user)
     rendering = {"on": False, "statements": []}
 

@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "plans.edit": frozenset({Role.ADMIN}),
     "scenarios.edit": frozenset({Role.ADMIN, Role.PLANNER}),
     "scenarios.adopt": frozenset({Role.ADMIN}),
+    # Licensing officers process applications in their jurisdiction (issue 10).
+    "licensing.view": frozenset({Role.ADMIN, Role.LICENSING_OFFICER}),
+    "licensing.process": frozenset({Role.ADMIN, Role.LICENSING_OFFICER}),
 }
 
 

@@ -14,6 +14,10 @@ from registry.main import bp
 @bp.route("/")
 @login_required
 def index():
+    # A licensing officer's home page is their queue (issue 10).
+    queue = current_app.view_functions.get("licensing.index")
+    if current_user.role == "licensing_officer" and queue is not None:
+        return queue()
     return render_template("main/index.html")
 
 
@@ -38,9 +42,8 @@ def healthz():
             )
     except Exception as exc:  # report, never crash the probe
         current_app.logger.warning("health check failed: %s", exc)
+        db.session.rollback()  # the failed connection; the request's session ends at teardown
         return jsonify(status="error"), 503
-    finally:
-        db.session.rollback()
     return jsonify(body)
 
 
