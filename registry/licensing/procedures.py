@@ -81,6 +81,9 @@ class Procedure:
     confirmed: bool
     note_vi: str | None
     note_en: str | None = None
+    #: The legal grounds in Vietnamese, as the screen and the decision notice cite them
+    #: ("Căn cứ …"); ``source`` keeps the research trail (documents, README lines).
+    legal_basis_vi: tuple[str, ...] = ()
     #: (authority code, confirmed for this procedure); empty: every authority of the level.
     authority_codes: tuple[tuple[str, bool], ...] = ()
 
@@ -160,6 +163,7 @@ PROCEDURES_SCHEMA: dict[str, Any] = {
                     "time_limit_days",
                     "clock_starts",
                     "source",
+                    "legal_basis_vi",
                     "confirmed",
                     "note_vi",
                     "note_en",
@@ -174,6 +178,7 @@ PROCEDURES_SCHEMA: dict[str, Any] = {
                     "time_limit_days": {"type": "integer", "minimum": 1, "maximum": 365},
                     "clock_starts": {"enum": list(CLOCK_STARTS)},
                     "source": _TEXT,
+                    "legal_basis_vi": {"type": "array", "minItems": 1, "items": _TEXT},
                     "confirmed": {"type": "boolean"},
                     "note_vi": _NOTE,
                     "note_en": _NOTE,
@@ -344,6 +349,7 @@ def parse_procedures(data: Any) -> Catalogue:
             confirmed=item["confirmed"],
             note_vi=item["note_vi"],
             note_en=item["note_en"],
+            legal_basis_vi=tuple(item["legal_basis_vi"]),
             authority_codes=tuple(links),
         )
     return Catalogue(procedures, tuple(authorities))

@@ -106,7 +106,7 @@ def _procedure_view(proc: Any) -> dict[str, Any]:
         "time_limit_days": proc.time_limit_days,
         "clock_starts": proc.clock_starts,
         "level": proc.level,
-        "source": proc.source,
+        "source": "; ".join(proc.legal_basis_vi),
         "confirmed": proc.confirmed,
         "note": proc.note_vi,
         "documents": [
@@ -581,7 +581,7 @@ def _notice(app: Application) -> Any:
         facility_name=app.facility_name,
         applicant=app.organisation,
         address=app.address,
-        legal_grounds=(proc.source,),
+        legal_grounds=proc.legal_basis_vi,
         articles=articles,
         refusal_reason=app.refusal_reason if not approved else None,
         recipients=(app.organisation, "Lưu: VT."),

@@ -257,3 +257,15 @@ def test_procedure_file_as_shipped_is_valid():
     parsed = parse_procedures(_data())
     assert set(parsed.procedures) == {p.code for p in procedures()}
     assert all(a.source for a in parsed.authorities)
+
+
+def test_every_procedure_cites_its_legal_basis_in_vietnamese_words():
+    """What the screen and the decision notice cite ("Căn cứ …"): Vietnamese, no research
+    trail (README lines), no English."""
+    from registry.licensing import procedures as p
+
+    for proc in p.procedures():
+        assert proc.legal_basis_vi, proc.code
+        for ground in proc.legal_basis_vi:
+            assert "README" not in ground and " l." not in ground, ground
+            assert "Decree" not in ground and "Nghị định" in " ".join(proc.legal_basis_vi)
