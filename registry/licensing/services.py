@@ -606,16 +606,28 @@ def _licence_number(session: Session, province: str, on: date) -> str:
             return number
 
 
-def authority_vi(app: Application, on: date) -> str:
-    from registry.geography.services import province_choices
+def authority_of(app: Application, on: date) -> Any:
+    """The body that decides this application on ``on`` (``procedures.Authority``), named for
+    the province by its full name ("Tỉnh Đồng Nai" gives "Sở Y tế tỉnh Đồng Nai"); None when
+    the data names no body for that level and date."""
+    from sqlalchemy.orm import object_session
+
+    from registry.geography.models import Edition
+    from registry.geography.services import unit_by_code
     from registry.licensing import procedures
 
-    names = dict(province_choices())
-    province = names.get(app.province_code, app.province_code)
+    session = object_session(app)
+    unit = unit_by_code(session, app.province_code, Edition.CURRENT) if session else None
+    province = unit.full_name if unit is not None else app.province_code
     try:
-        return str(procedures.authority_for(procedure(app.procedure_code), province, on).name_vi)
-    except Exception:
-        return str(_l("Licensing authority"))
+        return procedures.authority_for(procedure(app.procedure_code), province, on)
+    except procedures.NoAuthority:
+        return None
+
+
+def authority_vi(app: Application, on: date) -> str:
+    authority = authority_of(app, on)
+    return str(authority.name_vi) if authority is not None else str(_l("Licensing authority"))
 
 
 def approve(

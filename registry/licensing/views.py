@@ -554,6 +554,7 @@ def _notice(app: Application) -> Any:
     proc = services.procedure(app.procedure_code)
     decided = app.decided_on or app_clock.today()
     province = dict(province_choices()).get(app.province_code, app.province_code)
+    authority = services.authority_of(app, decided)
     approved = app.state is State.APPROVED
     number = app.licence.number if app.licence is not None else f"{app.receipt_code}/QĐ-TC"
     what = proc.name_vi
@@ -572,7 +573,7 @@ def _notice(app: Application) -> Any:
     )
     return notice.DecisionNotice(
         authority_vi=services.authority_vi(app, decided),
-        superior_vi=f"UBND {province}",
+        superior_vi=authority.superior_vi if authority is not None else None,
         number=number,
         place=province,
         signed_on=decided,
