@@ -9,6 +9,7 @@ import pytest
 from fpdf import FPDF
 from werkzeug.datastructures import FileStorage
 
+from registry import clock
 from registry.auth.permissions import Role
 from tests.conftest import csrf_token_from
 from tests.factories import FacilityFactory, UserFactory
@@ -116,6 +117,12 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
         LICENSING,
     ),
     ("licensing.counter", "GET", "/licensing/counter/operating_licence", LICENSING),
+    (
+        "licensing.inspection_photo",
+        "GET",
+        "/licensing/applications/{decided}/inspections/{inspection}/photos/0",
+        LICENSING,
+    ),
     ("licensing.suspend_licence", "POST", "/licensing/licences/{licence}/suspend", LICENSING),
     (
         "licensing.reinstate_licence",
@@ -183,6 +190,16 @@ def _planning_ids(db_session) -> dict:
     return {"plan": plan.code, "rule": plan.rules[0].id, "scenario": scenario.id, "item": item.id}
 
 
+def png_upload(name: str) -> FileStorage:
+    """A small real PNG, as a browser would post it."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    buffer.seek(0)
+    return FileStorage(stream=buffer, filename=name, content_type="image/png")
+
+
 def _licensing_ids(db_session) -> dict:
     """An application of Đồng Nai (75) with a stored file, and a refused one."""
     from registry.facilities.vocab import Ownership, Status
@@ -209,6 +226,17 @@ def _licensing_ids(db_session) -> dict:
     licensing._store(document, upload)
     decided, _token = licensing.record_counter(db_session, data, actor="matrix")
     licensing.transition(db_session, decided, State.UNDER_REVIEW, actor="matrix")
+    today = clock.today()
+    licensing.schedule_inspection(db_session, decided, on=today, team="Đoàn", actor="matrix")
+    inspection = licensing.record_inspection(
+        db_session,
+        decided,
+        inspected_on=today,
+        checklist={},
+        findings="Đạt",
+        actor="matrix",
+        photos=[png_upload("anh-kiem-tra.png")],
+    )
     licence = licensing.approve(
         db_session, decided, actor="matrix", conditions=[("Lắp biển tên", None)]
     )
@@ -217,6 +245,7 @@ def _licensing_ids(db_session) -> dict:
         "application": app.id,
         "document": document.id,
         "decided": decided.id,
+        "inspection": inspection.id,
         "licence": licence.id,
         "condition": licence.conditions[0].id,
     }

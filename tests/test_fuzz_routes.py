@@ -186,6 +186,7 @@ PATH_VALID = {
     "lib": ["leaflet", "leaflet-markercluster"],
     "procedure_code": ["operating_licence", "small_facility"],
     "token": ["x" * 43],
+    "index": ["0"],
 }
 
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")

@@ -340,8 +340,11 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         "level": [lv.value for lv in Level],
         "planning.plan:code": seed.plans,
         "geography.unit:code": ["75", a.commune, a.district or "731"],
-        # Licensing: shelter A's licence application (see _seed_licensing).
+        # Licensing: shelter A's licence application (see _seed_licensing); no inspection
+        # photos in the seed (a photo is an image, no text to hunt), so that page is a 404.
         **seed.licensing,
+        "inspection_id": ["1"],
+        "index": ["0"],
         "procedure_code": ["operating_licence", "small_facility"],
     }
 

@@ -101,6 +101,7 @@ def upgrade():
     sa.Column('inspected_on', sa.Date(), nullable=True),
     sa.Column('checklist', sa.JSON(), nullable=False),
     sa.Column('findings', sa.Text(), nullable=True),
+    sa.Column('photos', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['licensing_applications.id'], name=op.f('fk_licensing_inspections_application_id_licensing_applications'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_licensing_inspections'))
     )

@@ -168,6 +168,8 @@ class Inspection(_Child, Audited, Model):
     # {criterion code: "met" | "not_met" | "not_checked"}
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     findings: Mapped[str | None] = mapped_column(Text)
+    # Photos taken at the inspection: [{key, name, mime, size, sha256}] in licensing storage.
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     application: Mapped[Application] = relationship(back_populates="inspections")
 

@@ -570,6 +570,7 @@ def record_inspection(
     checklist: Mapping[str, str],
     findings: str | None,
     actor: Any,
+    photos: Sequence[Any] = (),
 ) -> Inspection:
     if not app.inspections or app.state is not State.INSPECTION_SCHEDULED:
         raise LicensingError(str(_l("No inspection is scheduled for this application.")))
@@ -582,10 +583,69 @@ def record_inspection(
     }
     inspection.findings = (findings or "").strip() or None
     inspection.inspected_on = inspected_on
+    inspection.photos = [*inspection.photos, *_stored_photos(photos)]
     transition(
         session, app, State.INSPECTED, actor=actor, reason=inspection.findings, on=inspected_on
     )
     return inspection
+
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+
+
+def _stored_photos(photos: Sequence[Any]) -> list[dict[str, Any]]:
+    """Store the inspection's photos (JPEG or PNG, checked from content like every upload);
+    a PDF is a document of the dossier, not a photo."""
+    from registry.licensing import storage
+
+    out = []
+    for upload in photos:
+        if upload is None or not getattr(upload, "filename", None):
+            continue
+        stored = storage.save_upload(upload)
+        if stored.mime not in PHOTO_TYPES:
+            storage.delete_stored(stored.key)
+            raise LicensingError(
+                str(_l("An inspection photo must be a JPEG or PNG image.")), field="photos"
+            )
+        out.append(
+            {
+                "key": stored.key,
+                "name": stored.original_name,
+                "mime": stored.mime,
+                "size": stored.size,
+                "sha256": stored.sha256,
+            }
+        )
+    return out
+
+
+def inspection_photo(app: Application, inspection_id: int, index: int) -> dict[str, Any]:
+    """One photo of one of this application's inspections (NotFound otherwise)."""
+    for inspection in app.inspections:
+        if inspection.id == inspection_id and 0 <= index < len(inspection.photos or []):
+            return dict(inspection.photos[index])
+    raise NotFound(str(_l("This photo does not exist.")))
+
+
+def audit_photo_download(
+    session: Session, app: Application, photo: dict[str, Any], who: Any
+) -> None:
+    """A photo download leaves an event in the application's history, like a document's."""
+    set_actor(session, who)
+    session.add(
+        ApplicationEvent(
+            application_id=app.id,
+            application=app,
+            from_state=app.state,
+            to_state=app.state,
+            occurred_on=app_clock.today(),
+            actor_id=getattr(who, "id", None),
+            actor_label=getattr(who, "username", None) or str(who),
+            reason=f"download:photo:{photo['name']}",
+        )
+    )
+    session.flush()
 
 
 def _licence_number(session: Session, province: str, on: date) -> str:

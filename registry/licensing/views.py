@@ -185,6 +185,8 @@ def _application_view(app: Application) -> dict[str, Any]:
         ],
         "inspections": [
             {
+                "id": i.id,
+                "photos": [{"name": p["name"]} for p in (i.photos or [])],
                 "scheduled_on": i.scheduled_on,
                 "team": i.team,
                 "inspected_on": i.inspected_on,
@@ -461,10 +463,39 @@ def record_inspection(application_id: int):
             checklist=checklist,
             findings=form.findings.data,
             actor=current_user,
+            photos=request.files.getlist("photos"),
         ),
         _("The inspection was recorded."),
     )
     return _back(application_id)
+
+
+@bp.route("/applications/<int:application_id>/inspections/<int:inspection_id>/photos/<int:index>")
+@requires("licensing.view")
+def inspection_photo(application_id: int, inspection_id: int, index: int):
+    from registry.licensing import storage
+
+    app = _load(application_id)
+    try:
+        photo = services.inspection_photo(app, inspection_id, index)
+    except NotFound:
+        abort(404)
+    stored = storage.StoredFile(
+        key=photo["key"],
+        original_name=photo["name"],
+        mime=photo["mime"],
+        size=photo["size"],
+        sha256=photo["sha256"],
+    )
+    response = storage.send_stored(stored)
+    response.direct_passthrough = False
+    data = response.get_data()
+    response.close()
+    response.set_data(data)
+    if response.status_code == 200:
+        services.audit_photo_download(db.session, app, photo, current_user._get_current_object())
+        db.session.commit()
+    return response
 
 
 def _conditions(text: str | None) -> list[tuple[str, Any]]:

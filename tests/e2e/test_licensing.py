@@ -182,7 +182,7 @@ def test_online_application_supplement_inspection_approval_and_register(
 ):
     from registry.clock import today
 
-    name = "Trung tâm dưỡng lão Hoa Sen E2E"
+    name = "Trung tâm chăm sóc người khuyết tật Hoa Sen E2E"
     # -- the applicant, no account --------------------------------------------------------------
     applicant = new_page()
     receipt_code, tracking = apply_online(
@@ -195,7 +195,7 @@ def test_online_application_supplement_inspection_approval_and_register(
             "phone": "0251 3888 999",
             "address": "12 Nguyễn Ái Quốc, Biên Hòa",
             "facility_name": name,
-            "type_code": "ELDERLY",
+            "type_code": "DISABILITY",
             "province_code": "75",
             "lat": "10.962",
             "lon": "106.845",

@@ -380,3 +380,61 @@ def test_licence_actions_from_the_application_page(client, auth, db_session, off
     _post(client, f"/licensing/licences/{licence.id}/revoke", {"reason": "Giải thể"}, page)
     db_session.refresh(licence)
     assert licence.status.value == "revoked"
+
+
+def test_inspection_photos_are_stored_shown_and_served_to_officers_only(
+    client, auth, db_session, officer
+):
+    """Item 6: photos of the inspection, JPEG/PNG checked from content like every upload,
+    listed on the application page, served only to the province's officers, downloads in the
+    history; a PDF posted as a photo is refused and nothing is recorded."""
+    from tests.test_access_matrix import png_upload
+
+    app, _ = make_application(db_session, officer)
+    services.transition(db_session, app, State.UNDER_REVIEW, actor=officer)
+    services.schedule_inspection(db_session, app, on=app.received_on, team="Đoàn", actor=officer)
+    auth.login(officer)
+    page = f"/licensing/applications/{app.id}"
+    refused = client.post(
+        f"{page}/inspection/record",
+        data={
+            "csrf_token": csrf_token_from(client.get(page)),
+            "inspected_on": app.received_on.strftime("%d/%m/%Y"),
+            "findings": "Đạt",
+            "photos": pdf_upload("khong-phai-anh.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 302
+    db_session.refresh(app)
+    assert app.state is State.INSPECTION_SCHEDULED  # nothing recorded
+    ok = client.post(
+        f"{page}/inspection/record",
+        data={
+            "csrf_token": csrf_token_from(client.get(page)),
+            "inspected_on": app.received_on.strftime("%d/%m/%Y"),
+            "findings": "Đạt",
+            "photos": [png_upload("san-choi.png"), png_upload("phong-ngu.png")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    db_session.refresh(app)
+    assert app.state is State.INSPECTED
+    inspection = app.inspections[-1]
+    assert [p["name"] for p in inspection.photos] == ["san-choi.png", "phong-ngu.png"]
+    html = client.get(page).get_data(as_text=True)
+    assert "san-choi.png" in html
+    photo = client.get(f"{page}/inspections/{inspection.id}/photos/1")
+    assert photo.status_code == 200
+    assert photo.mimetype == "image/png"
+    assert photo.data.startswith(b"\x89PNG")
+    assert client.get(f"{page}/inspections/{inspection.id}/photos/2").status_code == 404
+    db_session.expire_all()
+    assert any("download:photo:phong-ngu.png" in (e.reason or "") for e in app.events)
+    auth.logout()
+    auth.login(UserFactory(role=Role.LICENSING_OFFICER, province_code="66"))
+    assert client.get(f"{page}/inspections/{inspection.id}/photos/0").status_code == 404
+    auth.logout()
+    auth.login(UserFactory(role=Role.PLANNER, province_code="75"))
+    assert client.get(f"{page}/inspections/{inspection.id}/photos/0").status_code == 403
