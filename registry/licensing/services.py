@@ -362,9 +362,9 @@ def document_of(app: Application, document_id: int) -> ApplicationDocument:
     raise NotFound(str(_l("Document not found.")))
 
 
-def audit_download(session: Session, doc: ApplicationDocument, who: Any) -> None:
-    """Every download leaves an event in the application's history."""
-    app = doc.application
+def audit_download(session: Session, app: Application, what: str, who: Any) -> None:
+    """Every download (a dossier document by its code, an inspection photo as
+    ``photo:<name>``) leaves an event in the application's history."""
     set_actor(session, who)
     session.add(
         ApplicationEvent(
@@ -375,7 +375,7 @@ def audit_download(session: Session, doc: ApplicationDocument, who: Any) -> None
             occurred_on=app_clock.today(),
             actor_id=getattr(who, "id", None),
             actor_label=getattr(who, "username", None) or str(who),
-            reason=f"download:{doc.code}",
+            reason=f"download:{what}",
         )
     )
     session.flush()
@@ -626,26 +626,6 @@ def inspection_photo(app: Application, inspection_id: int, index: int) -> dict[s
         if inspection.id == inspection_id and 0 <= index < len(inspection.photos or []):
             return dict(inspection.photos[index])
     raise NotFound(str(_l("This photo does not exist.")))
-
-
-def audit_photo_download(
-    session: Session, app: Application, photo: dict[str, Any], who: Any
-) -> None:
-    """A photo download leaves an event in the application's history, like a document's."""
-    set_actor(session, who)
-    session.add(
-        ApplicationEvent(
-            application_id=app.id,
-            application=app,
-            from_state=app.state,
-            to_state=app.state,
-            occurred_on=app_clock.today(),
-            actor_id=getattr(who, "id", None),
-            actor_label=getattr(who, "username", None) or str(who),
-            reason=f"download:photo:{photo['name']}",
-        )
-    )
-    session.flush()
 
 
 def _licence_number(session: Session, province: str, on: date) -> str:

@@ -413,14 +413,22 @@ def _send(app: Application, document_id: int, who: Any) -> Response:
         size=doc.size or 0,
         sha256=doc.sha256 or "",
     )
+    return _send_stored(app, stored, doc.code, who)
+
+
+def _send_stored(app: Application, stored: Any, what: str, who: Any) -> Response:
+    """A stored file of the application as an attachment, its download audited."""
+    from registry.licensing import storage
+
     response = storage.send_stored(stored)
     # Read into memory (at most the upload limit) so the file is closed at once.
     response.direct_passthrough = False
     data = response.get_data()
     response.close()
     response.set_data(data)
-    services.audit_download(db.session, doc, who)
-    db.session.commit()
+    if response.status_code == 200:  # a file that is gone or altered was not downloaded
+        services.audit_download(db.session, app, what, who)
+        db.session.commit()
     return response
 
 
@@ -487,15 +495,7 @@ def inspection_photo(application_id: int, inspection_id: int, index: int):
         size=photo["size"],
         sha256=photo["sha256"],
     )
-    response = storage.send_stored(stored)
-    response.direct_passthrough = False
-    data = response.get_data()
-    response.close()
-    response.set_data(data)
-    if response.status_code == 200:
-        services.audit_photo_download(db.session, app, photo, current_user._get_current_object())
-        db.session.commit()
-    return response
+    return _send_stored(app, stored, f"photo:{photo['name']}", current_user._get_current_object())
 
 
 def _conditions(text: str | None) -> list[tuple[str, Any]]:
