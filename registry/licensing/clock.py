@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -163,6 +163,24 @@ def schema_path(path: Iterable[Any]) -> str:
     return out or "(gốc)"
 
 
+def validated(schema: Mapping[str, Any], data: Any, error: Callable[..., Exception]) -> Any:
+    """``data`` as plain JSON values (dates as ISO text), or ``error(vi, en, where=...)``
+    for the first place (in file order) the JSON Schema refuses."""
+    plain = json.loads(json.dumps(data, default=str))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(plain),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    if errors:
+        first = errors[0]
+        raise error(
+            f"không đúng cấu trúc: {first.message}",
+            f"invalid structure: {first.message}",
+            where=schema_path(first.absolute_path),
+        )
+    return plain
+
+
 def _date(value: str, where: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -188,18 +206,7 @@ def parse_calendar(data: Any) -> CalendarData:
     code, a swap whose day off is not Monday–Friday or whose worked day is not a weekend day, an
     extra day off on a weekend, and a date given twice.
     """
-    plain = json.loads(json.dumps(data, default=str))
-    errors = sorted(
-        jsonschema.Draft202012Validator(CALENDAR_SCHEMA).iter_errors(plain),
-        key=lambda e: list(map(str, e.absolute_path)),
-    )
-    if errors:
-        first = errors[0]
-        raise CalendarFileError(
-            f"không đúng cấu trúc: {first.message}",
-            f"invalid structure: {first.message}",
-            where=schema_path(first.absolute_path),
-        )
+    plain = validated(CALENDAR_SCHEMA, data, CalendarFileError)
     sources = {code: str(item["document"]) for code, item in plain["sources"].items()}
     entries: dict[date, CalendarEntry] = {}
 

@@ -11,7 +11,6 @@ a change of authority is a data change, never a code change. The file is validat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -19,10 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import jsonschema
 import yaml
 
-from registry.licensing.clock import schema_path
+from registry.licensing.clock import validated
 
 PROCEDURES_FILE = Path(__file__).with_name("procedures.yaml")
 KINDS = ("registration", "licence", "amendment")
@@ -255,18 +253,7 @@ def parse_procedures(data: Any) -> Catalogue:
     day, a procedure naming an unknown authority or one of another level, and a level with no
     authority at all.
     """
-    plain = json.loads(json.dumps(data, default=str))
-    errors = sorted(
-        jsonschema.Draft202012Validator(PROCEDURES_SCHEMA).iter_errors(plain),
-        key=lambda e: list(map(str, e.absolute_path)),
-    )
-    if errors:
-        first = errors[0]
-        raise ProcedureFileError(
-            f"không đúng cấu trúc: {first.message}",
-            f"invalid structure: {first.message}",
-            where=schema_path(first.absolute_path),
-        )
+    plain = validated(PROCEDURES_SCHEMA, data, ProcedureFileError)
     _unique([a["code"] for a in plain["authorities"]], "authorities", "cơ quan", "authority")
     _unique([p["code"] for p in plain["procedures"]], "procedures", "thủ tục", "procedure")
 
