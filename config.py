@@ -57,10 +57,10 @@ class Config:
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
-    # Licensing dossier files: a directory outside the web root that every app server mounts
-    # (e.g. an NFS share) when there is more than one; None: <instance>/licensing_files.
-    LICENSING_STORAGE_DIR: str | None = None
-    LICENSING_MAX_UPLOAD_MB = 20
+    # Stored files (dossiers, inspection and progress photos): a directory outside the web root that every app server mounts
+    # (e.g. an NFS share) when there is more than one; None: <instance>/files.
+    STORAGE_DIR: str | None = None
+    MAX_UPLOAD_MB = 20
 
     # Basemap: any XYZ tile service; the map still draws boundaries and markers without it.
     TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

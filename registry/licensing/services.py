@@ -305,7 +305,7 @@ def record_counter(
 
 
 def _store(doc: ApplicationDocument, upload: Any) -> None:
-    from registry.licensing import storage
+    from registry import storage
 
     stored = storage.save_upload(upload)
     doc.file_key = stored.key
@@ -596,7 +596,7 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 def _stored_photos(photos: Sequence[Any]) -> list[dict[str, Any]]:
     """Store the inspection's photos (JPEG or PNG, checked from content like every upload);
     a PDF is a document of the dossier, not a photo."""
-    from registry.licensing import storage
+    from registry import storage
 
     out = []
     for upload in photos:

@@ -400,7 +400,7 @@ def document_file(application_id: int, document_id: int):
 
 
 def _send(app: Application, document_id: int, who: Any) -> Response:
-    from registry.licensing import storage
+    from registry import storage
 
     try:
         doc = services.document_of(app, document_id)
@@ -418,7 +418,7 @@ def _send(app: Application, document_id: int, who: Any) -> Response:
 
 def _send_stored(app: Application, stored: Any, what: str, who: Any) -> Response:
     """A stored file of the application as an attachment, its download audited."""
-    from registry.licensing import storage
+    from registry import storage
 
     response = storage.send_stored(stored)
     # Read into memory (at most the upload limit) so the file is closed at once.
@@ -481,7 +481,7 @@ def record_inspection(application_id: int):
 @bp.route("/applications/<int:application_id>/inspections/<int:inspection_id>/photos/<int:index>")
 @requires("licensing.view")
 def inspection_photo(application_id: int, inspection_id: int, index: int):
-    from registry.licensing import storage
+    from registry import storage
 
     app = _load(application_id)
     try:

@@ -32,10 +32,10 @@ def pdf_upload(name: str = "don.pdf") -> FileStorage:
 
 @pytest.fixture
 def store(app, tmp_path):
-    old = app.config.get("LICENSING_STORAGE_DIR")
-    app.config["LICENSING_STORAGE_DIR"] = str(tmp_path / "files")
+    old = app.config.get("STORAGE_DIR")
+    app.config["STORAGE_DIR"] = str(tmp_path / "files")
     yield tmp_path / "files"
-    app.config["LICENSING_STORAGE_DIR"] = old
+    app.config["STORAGE_DIR"] = old
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from tests.licensing.test_services import make_application, pdf_upload
 
 @pytest.fixture(autouse=True)
 def store(app, tmp_path):
-    old = app.config.get("LICENSING_STORAGE_DIR")
-    app.config["LICENSING_STORAGE_DIR"] = str(tmp_path / "files")
+    old = app.config.get("STORAGE_DIR")
+    app.config["STORAGE_DIR"] = str(tmp_path / "files")
     yield
-    app.config["LICENSING_STORAGE_DIR"] = old
+    app.config["STORAGE_DIR"] = old
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
-"""Dossier files: content-checked uploads kept outside the web root under random keys.
+"""Stored files (licensing dossiers, inspection photos, investment progress photos):
+content-checked uploads kept outside the web root under random keys.
 
 The layout follows ``registry.facilities.imports.uploads`` (a 32-hex random name is the only
 handle, files created exclusively with mode 0600 in a 0700 folder); that store keeps short-lived
-import files in its own folder with an expiry, so it is mirrored rather than reused. Dossier
-files live for good in ``LICENSING_STORAGE_DIR`` (default ``<instance>/licensing_files``), a
+import files in its own folder with an expiry, so it is mirrored rather than reused. Stored
+files live for good in ``STORAGE_DIR`` (default ``<instance>/files``), a
 plain directory that several app servers can mount (NFS, SMB, a shared volume): a file is
 written under a temporary name, synced and hard-linked into place, so another server never
 sees half a file and a key is never overwritten.
 
 What an upload must be to be kept (every rule below is tested):
 
-1. Size: not empty, at most ``LICENSING_MAX_UPLOAD_MB`` (20 MB).
+1. Size: not empty, at most ``MAX_UPLOAD_MB`` (20 MB).
 2. Name (shown to people, never used for a path): non-empty, at most 255 characters, no ``/``
    or ``\\``, no control characters, not ``.``/``..``; its extension is ``.pdf``, ``.jpg``,
    ``.jpeg`` or ``.png`` and agrees with the content.
@@ -116,16 +117,16 @@ class StoredFile:
 
 def storage_dir() -> Path:
     """The configured directory, refused when it lies inside the app's static folder."""
-    configured = current_app.config.get("LICENSING_STORAGE_DIR")
-    folder = Path(configured or Path(current_app.instance_path) / "licensing_files").resolve()
+    configured = current_app.config.get("STORAGE_DIR")
+    folder = Path(configured or Path(current_app.instance_path) / "files").resolve()
     static = current_app.static_folder
     if static and folder.is_relative_to(Path(static).resolve()):
-        raise RuntimeError("LICENSING_STORAGE_DIR must lie outside the web root")
+        raise RuntimeError("STORAGE_DIR must lie outside the web root")
     return folder
 
 
 def max_upload_bytes() -> int:
-    return int(current_app.config.get("LICENSING_MAX_UPLOAD_MB") or DEFAULT_MAX_MB) * 1024 * 1024
+    return int(current_app.config.get("MAX_UPLOAD_MB") or DEFAULT_MAX_MB) * 1024 * 1024
 
 
 # --- public API ------------------------------------------------------------------------------

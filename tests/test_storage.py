@@ -1,4 +1,4 @@
-"""Dossier uploads: what is kept, what is refused and why (rules in registry.licensing.storage)."""
+"""Dossier uploads: what is kept, what is refused and why (rules in registry.storage)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from pypdf.actions import JavaScript
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from registry.licensing import storage
-from registry.licensing.storage import (
+from registry import storage
+from registry.storage import (
     StoredFile,
     UploadRejected,
     delete_stored,
@@ -105,11 +105,11 @@ def upload(data: bytes, name: str) -> FileStorage:
 
 @pytest.fixture
 def store(app, tmp_path):
-    old = app.config.get("LICENSING_STORAGE_DIR")
-    app.config["LICENSING_STORAGE_DIR"] = str(tmp_path / "shared")
+    old = app.config.get("STORAGE_DIR")
+    app.config["STORAGE_DIR"] = str(tmp_path / "shared")
     with app.test_request_context():
         yield tmp_path / "shared"
-    app.config["LICENSING_STORAGE_DIR"] = old
+    app.config["STORAGE_DIR"] = old
 
 
 # --- accepted --------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_renamed_executable_or_other_format_is_rejected(store, data, name):
 
 
 def test_oversize_file_is_rejected_at_the_configured_limit(app, store):
-    limit = app.config["LICENSING_MAX_UPLOAD_MB"] * 1024 * 1024
+    limit = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     assert limit == 20 * 1024 * 1024
     data = pdf_bytes()
     padded = data + b" " * (limit - len(data))
@@ -487,24 +487,24 @@ def test_a_second_app_server_reads_what_the_first_wrote(app, store):
 
 
 def test_default_directory_is_under_the_instance_folder(app):
-    old = app.config.get("LICENSING_STORAGE_DIR")
-    app.config["LICENSING_STORAGE_DIR"] = None
+    old = app.config.get("STORAGE_DIR")
+    app.config["STORAGE_DIR"] = None
     try:
         with app.app_context():
             folder = storage.storage_dir()
-        assert folder == (Path(app.instance_path) / "licensing_files").resolve()
+        assert folder == (Path(app.instance_path) / "files").resolve()
     finally:
-        app.config["LICENSING_STORAGE_DIR"] = old
+        app.config["STORAGE_DIR"] = old
 
 
 def test_storage_inside_the_web_root_is_refused(app):
-    old = app.config.get("LICENSING_STORAGE_DIR")
-    app.config["LICENSING_STORAGE_DIR"] = os.path.join(app.static_folder, "files")
+    old = app.config.get("STORAGE_DIR")
+    app.config["STORAGE_DIR"] = os.path.join(app.static_folder, "files")
     try:
         with app.app_context(), pytest.raises(RuntimeError, match="web root"):
             storage.storage_dir()
     finally:
-        app.config["LICENSING_STORAGE_DIR"] = old
+        app.config["STORAGE_DIR"] = old
 
 
 def test_rejection_is_a_registry_error_views_can_show(store):
