@@ -57,8 +57,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
-    # Stored files (dossiers, inspection and progress photos): a directory outside the web root that every app server mounts
-    # (e.g. an NFS share) when there is more than one; None: <instance>/files.
+    # Stored files (dossiers, inspection and progress photos): a directory outside the web
+    # root that every app server mounts (e.g. an NFS share) when there is more than one;
+    # None: <instance>/files.
     STORAGE_DIR: str | None = None
     MAX_UPLOAD_MB = 20
 
