@@ -62,6 +62,9 @@ class Config:
     # None: <instance>/files.
     STORAGE_DIR: str | None = None
     MAX_UPLOAD_MB = 20
+    # Days without a progress report after which a project under construction is flagged as
+    # stalled: a management setting (registry/investment/legal.yaml "app_stalled"), not a law.
+    INVESTMENT_STALLED_DAYS = 90
 
     # Basemap: any XYZ tile service; the map still draws boundaries and markers without it.
     TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -115,6 +115,9 @@ def register_blueprints(app: Flask) -> None:
     from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp
     from registry.geography import views as geography_views  # noqa: F401
+    from registry.investment import bp as investment_bp
+    from registry.investment import io_views as investment_io_views  # noqa: F401
+    from registry.investment import views as investment_views  # noqa: F401
     from registry.licensing import bp as licensing_bp
     from registry.licensing import views as licensing_views  # noqa: F401
     from registry.main import bp as main_bp
@@ -134,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         maps_bp,
         planning_bp,
         licensing_bp,
+        investment_bp,
     ):
         app.register_blueprint(bp)
 

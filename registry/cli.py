@@ -10,8 +10,17 @@ def init_app(app: Flask) -> None:
     from registry.demo import demo_cli
     from registry.facilities.cli import facilities_cli
     from registry.geography.cli import geography_cli
+    from registry.investment.cli import investment_cli
     from registry.licensing.cli import licensing_cli
     from registry.planning.cli import planning_cli
 
-    for group in (users_cli, geography_cli, facilities_cli, demo_cli, planning_cli, licensing_cli):
+    for group in (
+        users_cli,
+        geography_cli,
+        facilities_cli,
+        demo_cli,
+        planning_cli,
+        licensing_cli,
+        investment_cli,
+    ):
         app.cli.add_command(group)

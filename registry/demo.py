@@ -1,4 +1,5 @@
-"""``flask demo load``: demo accounts (one per role) and demo facilities from the two plans."""
+"""``flask demo load``: demo accounts (one per role), demo facilities and demo investment
+projects from the two plans."""
 
 from __future__ import annotations
 
@@ -63,9 +64,11 @@ def load() -> None:
     set_actor(db.session, "demo")
     created = ensure_demo_users()
     _load_demo_facilities()
+    _load_demo_projects()
     db.session.commit()
     if created:
         path = Path(current_app.instance_path) / "demo_logins.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{u}\t{p}" for u, p in created]
         with path.open("a", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
@@ -82,3 +85,17 @@ def _load_demo_facilities() -> None:
 
     created = load_demo_facilities(db.session)
     click.echo(f"Demo facilities: {created} created, {len(DEMO_FACILITIES) - created} present.")
+
+
+def _load_demo_projects() -> None:
+    from registry.investment.demo import DEMO_PROJECTS, load_demo_projects
+
+    # The national demo administrator records them (audited as that account).
+    actor = db.session.scalar(select(User).where(func.lower(User.username) == "admin"))
+    if actor is None:
+        click.echo("Demo investment projects skipped: no demo account 'admin'.")
+        return
+    created = load_demo_projects(db.session, actor)
+    click.echo(
+        f"Demo investment projects: {created} created, {len(DEMO_PROJECTS) - created} present."
+    )

@@ -41,6 +41,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Licensing officers process applications in their jurisdiction (issue 10).
     "licensing.view": frozenset({Role.ADMIN, Role.LICENSING_OFFICER}),
     "licensing.process": frozenset({Role.ADMIN, Role.LICENSING_OFFICER}),
+    # Investment staff keep projects; everyone signed in may follow them (issue 11).
+    "investment.view": ALL_ROLES,
+    "investment.edit": frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER}),
+    "investment.handover": frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER}),
 }
 
 

@@ -1,0 +1,3 @@
+"""Investment routes (being written)."""
+
+from registry.investment import bp  # noqa: F401
