@@ -63,6 +63,10 @@ SCOPES: frozenset[str] = frozenset({"jurisdiction", "each_unit", "units", "unit_
 COUNT_BOUNDS: frozenset[str] = frozenset({"exact", "lower", "upper"})
 #: Records a target may need that are not facility fields (see ``rules`` ``needs_record``).
 NEEDED_RECORDS: frozenset[str] = frozenset({"investment_project"})
+#: Investment project kinds (``investment.models.Kind`` values) for ``project_completed``.
+PROJECT_KINDS: frozenset[str] = frozenset(
+    {"new_construction", "upgrade", "expansion", "repair", "equipment"}
+)
 _OPEN_END = 9999
 
 
@@ -277,6 +281,11 @@ def _kind_params(v: Vocabulary) -> dict[str, dict[str, dict[str, Any]]]:
             "subject": {"enum": ["facilities", "plan_units"]},
             "statuses": _enum_list(FACILITY_STATUSES),
         },
+        "project_completed": {
+            **filters,
+            "project_kinds": _enum_list(PROJECT_KINDS),
+            "by": _DATE,
+        },
         "external_indicator": {
             "reason_vi": _TEXT,
             "reason_en": _TEXT,
@@ -298,6 +307,7 @@ REQUIRED_PARAMS: dict[str, frozenset[str]] = {
     "spacing": frozenset({"min_distance_km"}),
     "valid_admin_codes": frozenset({"subject"}),
     "external_indicator": frozenset({"reason_vi", "reason_en"}),
+    "project_completed": frozenset({"project_kinds"}),
 }
 #: kind -> its parameters (their JSON Schemas, built from the live catalogues).
 KIND_PARAMS: dict[str, dict[str, dict[str, Any]]] = _kind_params(live_vocabulary())
@@ -313,6 +323,7 @@ _NEEDS_SUBJECT = frozenset(
         "capacity_bounds",
         "coverage",
         "spacing",
+        "project_completed",
     }
 )
 
@@ -525,7 +536,7 @@ def _date(value: str, where: str) -> date:
 
 
 def _normalise(key: str, value: Any, where: str) -> Any:
-    if key == "opened_from":
+    if key in {"opened_from", "by"}:
         return value if isinstance(value, date) else _date(value, where)
     if key == "unit_min":
         return MappingProxyType(dict(value))

@@ -25,7 +25,8 @@ from registry.investment.models import Kind, Project
 from registry.investment.workflow import Stage
 from tests.factories import FacilityFactory, UserFactory
 
-STANDARD = Path(__file__).resolve().parents[3] / "shared" / "standards" / "oc4ids-0.9.4"
+# A copy of shared/standards/oc4ids-0.9.4 (official schema and codelists, with its licence).
+STANDARD = Path(__file__).resolve().parents[2] / "standards" / "oc4ids-0.9.4"
 NOW = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
 
 

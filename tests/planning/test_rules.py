@@ -852,7 +852,7 @@ def test_dak_lak_centres_and_shelters(shipped: dict[str, Plan]) -> None:
     )
     assert report.result("DL-01").status == Status.PASS
     assert report.result("DL-02").status == Status.PASS
-    assert report.result("DL-03").status == Status.NOT_EVALUABLE  # upgrade: investment data
+    assert report.result("DL-03").status == Status.NOT_EVALUABLE  # upgrade: no project record
     assert report.result("DL-04").status == Status.FAIL
     assert report.result("DL-06").status == Status.FAIL
     assert report.result("DL-07").status == Status.NOT_EVALUABLE

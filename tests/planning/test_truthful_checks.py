@@ -144,14 +144,15 @@ def test_ten_bare_shelters_do_not_meet_dn06(plans: dict[str, Plan]) -> None:
     assert r.evidence["actual"] == 0
 
 
-def test_dl03_upgrade_is_not_evaluable_until_investment_projects_exist(
+def test_dl03_upgrade_is_not_evaluable_without_a_project_record(
     plans: dict[str, Plan],
 ) -> None:
     centre = dl(1, "GENERAL", name=DL_GENERAL, design_capacity=400)
     r = result(plans[DL], "DL-03", [centre], "66")
     assert r.status == Status.NOT_EVALUABLE
-    assert "investment project" in reason(r)
-    assert [f["name"] for f in r.evidence["counted"]] == [DL_GENERAL]
+    assert "investment project record" in reason(r)
+    assert r.evidence["needs_record"] == "investment_project"
+    assert [f["name"] for f in r.evidence["facilities"]] == [DL_GENERAL]
     # Another general facility is not the centre the plan names.
     other = dl(2, "GENERAL", name="Trung tâm Bảo trợ xã hội huyện Buôn Hồ")
     r = result(plans[DL], "DL-03", [other], "66")
@@ -191,7 +192,7 @@ def test_dn02_counts_only_a_provincial_centre_being_built_or_open(
     r = result(plans[DN], "DN-02", [centre], "75")
     assert r.status == expected
     if expected == Status.NOT_EVALUABLE:
-        assert "investment projects" in reason(r)
+        assert "investment project record" in reason(r)
 
 
 def test_dn02_planned_centre_of_any_level_does_not_pass(plans: dict[str, Plan]) -> None:
@@ -341,10 +342,13 @@ def test_a_counselling_office_in_each_dak_lak_district(plans: dict[str, Plan]) -
 
 
 def test_dak_lak_drug_rehab_facility(plans: dict[str, Plan]) -> None:
-    assert result(plans[DL], "DL-14", [], "66").status == Status.FAIL
+    # No facility: nothing to link a project to, so not evaluable (never met).
+    r = result(plans[DL], "DL-14", [], "66")
+    assert r.status == Status.NOT_EVALUABLE
+    assert r.evidence["nothing_in_scope"] is True
     r = result(plans[DL], "DL-14", [dl(1, "DRUG_PUBLIC", category="drug_rehab")], "66")
     assert r.status == Status.NOT_EVALUABLE
-    assert "investment project" in reason(r)
+    assert "investment project record" in reason(r)
 
 
 # --- the live registry carries the facts -----------------------------------------------------

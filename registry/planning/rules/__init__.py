@@ -8,12 +8,21 @@ share, the ``KINDS`` registry and the entry points), ``messages`` (Vietnamese an
 texts), and one module per family of rule kinds, each registering its evaluators:
 ``counts`` (min_count, non_public_share, total_capacity, capacity_per_population),
 ``standards`` (capacity_bounds, residents_within_capacity, licensing_required), ``spatial``
-(coverage, spacing), ``units`` (valid_admin_codes) and ``external`` (external_indicator).
+(coverage, spacing), ``units`` (valid_admin_codes), ``projects`` (project_completed: a
+facility upgraded, extended or built by a year, read from investment projects) and
+``external`` (external_indicator).
 Parameters are validated by ``plan_schema``; each kind module documents what they mean.
 """
 
 # Importing the kind modules fills ``KINDS``.
-from registry.planning.rules import counts, external, spatial, standards, units  # noqa: F401
+from registry.planning.rules import (  # noqa: F401
+    counts,
+    external,
+    projects,
+    spatial,
+    standards,
+    units,
+)
 from registry.planning.rules.engine import KINDS, evaluate, evaluate_all, evaluate_rule
 from registry.planning.rules.facts import (
     DEFAULT_STATUSES,
@@ -21,6 +30,7 @@ from registry.planning.rules.facts import (
     CheckContext,
     FacilityFact,
     PlanReport,
+    ProjectLike,
     RuleResult,
     Status,
     UnitFact,
@@ -37,6 +47,7 @@ __all__ = [
     "CheckContext",
     "FacilityFact",
     "PlanReport",
+    "ProjectLike",
     "RuleResult",
     "Status",
     "UnitFact",

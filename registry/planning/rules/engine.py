@@ -483,21 +483,23 @@ BOUND_REASONS = {
 NEEDED_RECORD_REASONS: dict[str, dict[str, tuple[str, str]]] = {
     "investment_project": {
         "lower": (
-            "Chỉ tiêu cần biết dự án đầu tư (đề án, dự án xây dựng đã hoàn thành hay chưa), mà "
-            "sổ đăng ký chưa quản lý dự án đầu tư; chỉ cơ sở đang xây dựng hoặc đang hoạt động "
-            "mới chứng minh được. Chưa đánh giá được cho đến khi có dữ liệu dự án đầu tư.",
-            "The target needs investment projects (whether the scheme or construction project "
-            "was completed), which the registry does not hold yet; only a facility under "
-            "construction or operating shows it. Not evaluable until investment projects are "
+            "Chỉ tiêu cần một hồ sơ dự án đầu tư (đề án, dự án xây dựng đã hoàn thành hay "
+            "chưa), mà việc đếm cơ sở không cho biết; chỉ cơ sở đang xây dựng hoặc đang hoạt "
+            "động mới chứng minh được. Chưa đánh giá được cho đến khi có cơ sở như vậy.",
+            "The target needs an investment project record (whether the scheme or "
+            "construction project was completed), which counting facilities does not show; "
+            "only a facility under "
+            "construction or operating shows it. Not evaluable until such a facility is "
             "recorded.",
         ),
         "upper": (
             "Cơ sở có trong sổ đăng ký, nhưng việc nâng cấp, mở rộng hay hoàn thiện cơ sở hạ "
-            "tầng được ghi trong dự án đầu tư, mà sổ đăng ký chưa quản lý dự án đầu tư. Chưa "
-            "đánh giá được cho đến khi có dữ liệu dự án đầu tư.",
+            "tầng cần một hồ sơ dự án đầu tư, mà việc đếm cơ sở không cho biết (loại quy tắc "
+            "project_completed đọc dự án đầu tư).",
             "The facility is in the registry, but whether it was upgraded, extended or its "
-            "infrastructure completed is a fact of its investment project, which the registry "
-            "does not hold yet. Not evaluable until investment projects are recorded.",
+            "infrastructure completed needs an investment project record, which counting "
+            "facilities does not show (the project_completed rule kind reads investment "
+            "projects).",
         ),
     },
 }

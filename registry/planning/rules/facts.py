@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from registry.facilities import definitions
 from registry.planning.plan_schema import Citation
@@ -120,6 +120,31 @@ class UnitFact:
         return self.valid_to is None or day <= self.valid_to
 
 
+class ProjectLike(Protocol):
+    """What the rules read of an investment project (``registry.investment.facts.ProjectFact``
+    satisfies it; the rules do not import it, being pure). ``kind`` and ``stage`` are the
+    values of ``investment.models.Kind`` and ``investment.workflow.Stage``; ``accepted_on`` is
+    the date of acceptance and handover; ``physical_pct`` / ``progress_as_of`` come from the
+    latest progress report."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def facility_id(self) -> int | None: ...
+    @property
+    def accepted_on(self) -> date | None: ...
+    @property
+    def physical_pct(self) -> int | None: ...
+    @property
+    def progress_as_of(self) -> date | None: ...
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """Everything a check reads.
@@ -127,7 +152,8 @@ class CheckContext:
     ``jurisdiction_province_codes`` are current (2025) province codes the caller may see;
     None means the whole country. ``province_code_map`` maps pre-2025 province codes to their
     2025 successors (identity when absent). ``type_categories`` maps type codes to categories
-    for rules that name categories.
+    for rules that name categories. ``projects`` are the investment projects (not cancelled)
+    the ``project_completed`` kind reads.
     """
 
     as_of: date
@@ -136,6 +162,7 @@ class CheckContext:
     jurisdiction_province_codes: frozenset[str] | None = None
     type_categories: Mapping[str, str] = field(default_factory=dict)
     province_code_map: Mapping[str, str] = field(default_factory=dict)
+    projects: Sequence[ProjectLike] = ()
 
     @cached_property
     def index(self) -> FactIndex:

@@ -113,6 +113,14 @@ MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
         "Mã đơn vị hành chính không hợp lệ ngày {date_vi}: {failing_names}.",
         "Unit codes not valid on {date}: {failing_names}.",
     ),
+    ("projects", Status.PASS): (
+        "Đạt: {summary_vi} (hạn {deadline_vi}).",
+        "Met: {summary_en} (deadline {deadline}).",
+    ),
+    ("projects", Status.FAIL): (
+        "Chưa đạt: chưa có dự án nào được nghiệm thu đúng hạn {deadline_vi}: {summary_vi}.",
+        "Not met: no project accepted by the deadline {deadline}: {summary_en}.",
+    ),
     ("reason", Status.NOT_SET): ("{reason_vi}", "{reason_en}"),
     ("reason", Status.NOT_EVALUABLE): ("{reason_vi}", "{reason_en}"),
 }

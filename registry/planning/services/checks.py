@@ -34,6 +34,7 @@ from registry.facilities.read import FacilityRecord, Reader
 from registry.geography import services as geography
 from registry.geography.models import AdminUnit, Edition, Level
 from registry.i18n import _l
+from registry.investment.facts import project_facts
 from registry.planning import rules
 from registry.planning.models import ItemAction, MasterPlan, Scenario
 from registry.planning.services.plans import PlanningError, all_plans, plan_from_row
@@ -203,7 +204,8 @@ def build_context(
     reader may see it.
 
     ``jurisdiction`` is the current province code checked (None: national); a scenario
-    narrows it to the scenario's province.
+    narrows it to the scenario's province. Investment projects (not cancelled) come from
+    ``investment.facts``; a project counts only through a facility the reader sees.
     """
     if scenario is not None:
         jurisdiction = scenario.province_code
@@ -218,6 +220,7 @@ def build_context(
         jurisdiction_province_codes=None if jurisdiction is None else frozenset(codes or ()),
         type_categories=facility_services.type_categories(session),
         province_code_map=geography.province_code_map(session),
+        projects=tuple(project_facts(session, codes)),
     )
 
 
