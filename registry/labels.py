@@ -43,6 +43,7 @@ RULE_KIND_LABELS = {
     "spacing": _l("Distance between facilities"),
     "valid_admin_codes": _l("Valid administrative unit codes"),
     "external_indicator": _l("Indicator followed outside the registry"),
+    "project_completed": _l("Works completed by an investment project"),
 }
 TARGET_KEY_LABELS = {
     "min": _l("Minimum"),

@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("map", "maps.index", "facilities.view", _l("Map")),
     NavItem("planning", "planning.index", "plans.view", _l("Planning")),
     NavItem("licensing", "licensing.index", "licensing.view", _l("Licensing")),
+    NavItem("investment", "investment.index", "investment.view", _l("Investment")),
     NavItem("geography", "geography.index", "geography.view", _l("Administrative units")),
     NavItem("audit", "audit.index", "audit.view", _l("Audit log")),
     NavItem("users", "admin.users", "users.manage", _l("Users")),

@@ -19,6 +19,7 @@ WRITERS = {Role.ADMIN, Role.PLANNER, Role.LICENSING_OFFICER, Role.INVESTMENT_OFF
 PLANNERS = {Role.ADMIN, Role.PLANNER}
 STATUS_CHANGERS = {Role.ADMIN, Role.LICENSING_OFFICER, Role.INVESTMENT_OFFICER}
 LICENSING = {Role.ADMIN, Role.LICENSING_OFFICER}
+INVESTMENT = {Role.ADMIN, Role.INVESTMENT_OFFICER}
 
 # (endpoint, method, url, roles allowed). ``{facility}`` is a facility of the user's province.
 MATRIX: list[tuple[str, str, str, set[Role]]] = [
@@ -137,6 +138,43 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
         "/licensing/licences/{licence}/conditions/{condition}/close",
         LICENSING,
     ),
+    # Investment (issue 11): everyone signed in follows projects; investment staff keep them.
+    ("investment.index", "GET", "/investment/", ALL),
+    ("investment.project", "GET", "/investment/{project}", ALL),
+    ("investment.scurve", "GET", "/investment/{project}/scurve.svg", ALL),
+    ("investment.timeline", "GET", "/investment/{project}/timeline.svg", ALL),
+    (
+        "investment.progress_photo",
+        "GET",
+        "/investment/{project}/progress/{report}/photos/0",
+        ALL,
+    ),
+    ("investment.export_xlsx", "GET", "/investment/export.xlsx", ALL),
+    ("investment.oc4ids", "GET", "/investment/oc4ids.json", ALL),
+    ("investment.new", "GET", "/investment/new", INVESTMENT),
+    ("investment.edit", "GET", "/investment/{project}/edit", INVESTMENT),
+    ("investment.add_decision", "POST", "/investment/{project}/decisions", INVESTMENT),
+    ("investment.set_capital", "POST", "/investment/{project}/capital", INVESTMENT),
+    ("investment.add_disbursement", "POST", "/investment/{project}/disbursements", INVESTMENT),
+    ("investment.add_progress", "POST", "/investment/{project}/progress", INVESTMENT),
+    ("investment.set_planned", "POST", "/investment/{project}/planned", INVESTMENT),
+    ("investment.add_milestone", "POST", "/investment/{project}/milestones", INVESTMENT),
+    (
+        "investment.complete_milestone",
+        "POST",
+        "/investment/{project}/milestones/{milestone}/complete",
+        INVESTMENT,
+    ),
+    ("investment.add_contract", "POST", "/investment/{project}/contracts", INVESTMENT),
+    (
+        "investment.modify_contract",
+        "POST",
+        "/investment/{project}/contracts/{contract}/modifications",
+        INVESTMENT,
+    ),
+    ("investment.add_supervision", "POST", "/investment/{project}/supervision", INVESTMENT),
+    ("investment.change_stage", "POST", "/investment/{project}/stage", INVESTMENT),
+    ("investment.handover", "POST", "/investment/{project}/handover", INVESTMENT),
 ]
 
 # Reachable without logging in, on purpose.
@@ -251,7 +289,64 @@ def _licensing_ids(db_session) -> dict:
     }
 
 
+def _investment_ids(db_session) -> dict:
+    """A project of Đồng Nai (75) with a progress photo, a milestone and a contract."""
+    from datetime import date
+
+    from registry.investment import services as investment
+    from registry.investment.models import Kind
+
+    actor = UserFactory(role=Role.INVESTMENT_OFFICER, province_code="75")
+    project = investment.create_project(
+        db_session,
+        investment.ProjectInput(
+            code="DA-MATRIX", name="Ma trận", kind=Kind.REPAIR, province_code="75", owner="Sở"
+        ),
+        actor=actor,
+    )
+    report = investment.add_progress(
+        db_session,
+        project,
+        as_of=date(2025, 1, 1),
+        physical_pct=10,
+        narrative=None,
+        problems=None,
+        photos=[png_upload("tien-do.png")],
+        actor=actor,
+    )
+    milestone = investment.add_milestone(
+        db_session,
+        project,
+        title="Móng",
+        milestone_type="delivery",
+        planned_on=date(2025, 6, 1),
+        actual_on=None,
+        actor=actor,
+    )
+    contract = investment.add_contract(
+        db_session,
+        project,
+        number="1/HĐ",
+        title="Thi công",
+        contractor="Công ty",
+        nature="construction",
+        signed_on=date(2025, 1, 1),
+        value_vnd=1_000_000,
+        end_on=None,
+        actor=actor,
+    )
+    db_session.flush()
+    return {
+        "project": project.id,
+        "report": report.id,
+        "milestone": milestone.id,
+        "contract": contract.id,
+    }
+
+
 def _ids_for(db_session, template: str) -> dict | None:
+    if template.startswith("/investment"):
+        return _investment_ids(db_session)
     if template.startswith("/planning"):
         return _planning_ids(db_session)
     if template.startswith("/licensing"):
@@ -302,14 +397,20 @@ def test_anonymous_is_sent_to_login(client, db_session, endpoint, method, templa
         "/facilities/{facility}",
         "/facilities/{facility}/edit",
         "/facilities/{facility}/history",
+        "/investment/{project}",
+        "/investment/{project}/edit",
+        "/investment/{project}/scurve.svg",
+        "/investment/{project}/timeline.svg",
+        "/investment/{project}/progress/{report}/photos/0",
     ],
 )
 def test_other_provinces_records_are_not_found(client, auth, db_session, template):
-    """Jurisdiction: a Đắk Lắk admin does not see a Đồng Nai facility at all."""
+    """Jurisdiction: a Đắk Lắk admin does not see a Đồng Nai facility or project at all."""
     admin = UserFactory(role=Role.ADMIN, province_code="66")
     facility = FacilityFactory(province_code="75")
+    ids = _ids_for(db_session, template)
     auth.login(admin)
-    assert client.get(_url(template, admin, facility)).status_code == 404
+    assert client.get(_url(template, admin, facility, ids)).status_code == 404
 
 
 def test_viewer_gets_403_on_admin_page(client, auth, db_session):

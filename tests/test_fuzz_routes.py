@@ -59,6 +59,11 @@ VALID: dict[str, list[str]] = {
     "entity": ["facilities", "users"],
     "next": ["/facilities/", "//evil.example/", "https://evil.example/"],
     "lang": ["vi", "en"],
+    # Investment: the portfolio filters and the new-project form's facility.
+    "stage": ["construction", "handover"],
+    "kind": ["upgrade", "repair"],
+    "flag": ["stalled", "supervision_missing"],
+    "facility": ["75-GENERAL-0001"],
 }
 PARAMS = sorted(VALID)
 # Parameters a page checks first (a province the user covers, a layer that exists, a type).

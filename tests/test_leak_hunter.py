@@ -115,6 +115,7 @@ class Seed:
     plans: list[str]
     other_user_id: int
     licensing: dict[str, list[str]] = field(default_factory=dict)
+    investment: dict[str, list[str]] = field(default_factory=dict)
     commune_points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
@@ -230,6 +231,7 @@ def _seed(db_session) -> Seed:
     other = UserFactory(role=Role.VIEWER, province_code="75")
     db_session.flush()
     licensing = _seed_licensing(db_session, records["A"].code)
+    investment = _seed_investment(db_session, records["A"].id, records["C"].id)
 
     communes = db_session.execute(
         select(AdminUnit.code, AdminUnit.rep_lon, AdminUnit.rep_lat).where(
@@ -244,6 +246,7 @@ def _seed(db_session) -> Seed:
         plans=plans,
         other_user_id=other.id,
         licensing=licensing,
+        investment=investment,
         commune_points={c: (lon, lat) for c, lon, lat in communes if lon is not None},
     )
 
@@ -276,6 +279,45 @@ def _seed_licensing(db_session, code_a: str) -> dict[str, list[str]]:
         "document_id": [str(d.id) for d in app.documents][:2],
         "token": [token],
     }
+
+
+def _seed_investment(db_session, a_id: int, c_id: int) -> dict[str, list[str]]:
+    """An upgrade project for shelter A (75) with a progress report, and one for C (66): the
+    project pages, the portfolio map, the charts and the exports name the facility."""
+    from datetime import date
+
+    from registry.investment import services as investment
+    from registry.investment.models import Kind
+
+    national = UserFactory(role=Role.ADMIN, province_code=None)
+    ids: dict[str, list[str]] = {"project_id": [], "report_id": []}
+    for code, facility_id, province in (("DA-A", a_id, "75"), ("DA-C", c_id, "66")):
+        project = investment.create_project(
+            db_session,
+            investment.ProjectInput(
+                code=code,
+                name=f"Nâng cấp {code}",
+                kind=Kind.UPGRADE,
+                province_code=province,
+                facility_id=facility_id,
+                owner="Sở Y tế",
+                capacity_after=50,
+            ),
+            actor=national,
+        )
+        report = investment.add_progress(
+            db_session,
+            project,
+            as_of=date(2025, 1, 1),
+            physical_pct=20,
+            narrative="Thi công móng",
+            problems=None,
+            actor=national,
+        )
+        ids["project_id"].append(str(project.id))
+        ids["report_id"].append(str(report.id))
+    db_session.flush()
+    return ids
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -343,6 +385,7 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         # Licensing: shelter A's licence application (see _seed_licensing); no inspection
         # photos in the seed (a photo is an image, no text to hunt), so that page is a 404.
         **seed.licensing,
+        **seed.investment,
         "inspection_id": ["1"],
         "index": ["0"],
         "procedure_code": ["operating_licence", "small_facility"],

@@ -24,7 +24,12 @@ def index():
     return render_template("audit/index.html", events=events)
 
 
-ACTION_LABELS = {"insert": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
+ACTION_LABELS = {
+    "insert": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "download": _l("Downloaded"),
+}
 
 
 @bp.app_context_processor

@@ -2,7 +2,12 @@
 
 Planning reads projects only through this module, never through ``investment.models``.
 Cancelled projects are left out: they build nothing. ``physical_pct`` and ``progress_as_of``
-come from the latest progress report (by ``as_of``, then id).
+come from the latest progress report (by ``as_of``, then id); ``progress`` holds them all, so
+a check as of a past date reads the progress of that date.
+
+``accepted_on`` is the date of acceptance and handover. The services date it when a project
+reaches stage handover; a project that went straight to final settlement (the workflow lets a
+project skip a stage) is dated by the stage change that brought it into an accepted stage.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry.investment.models import Project
-from registry.investment.workflow import Stage
+from registry.investment.workflow import ACCEPTED, Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,19 @@ class ProjectFact:
     progress_as_of: date | None
     capacity_after: int | None
     targets: tuple[tuple[str, str], ...] = ()
+    #: Every progress report as (as of, physical %), oldest first.
+    progress: tuple[tuple[date, int], ...] = ()
+
+
+def _accepted_on(project: Project) -> date | None:
+    if project.accepted_on is not None or project.stage not in ACCEPTED:
+        return project.accepted_on
+    entered = [
+        c.occurred_on
+        for c in project.stage_changes
+        if c.to_stage in ACCEPTED and c.from_stage not in ACCEPTED
+    ]
+    return max(entered, default=None)
 
 
 def project_facts(session: Session, province_codes: Iterable[str] | None) -> list[ProjectFact]:
@@ -40,14 +58,19 @@ def project_facts(session: Session, province_codes: Iterable[str] | None) -> lis
     stmt = (
         select(Project)
         .where(Project.stage != Stage.CANCELLED)
-        .options(selectinload(Project.progress_reports), selectinload(Project.targets))
+        .options(
+            selectinload(Project.progress_reports),
+            selectinload(Project.targets),
+            selectinload(Project.stage_changes),
+        )
         .order_by(Project.code)
     )
     if province_codes is not None:
         stmt = stmt.where(Project.province_code.in_(list(province_codes)))
     out: list[ProjectFact] = []
     for p in session.scalars(stmt):
-        latest = max(p.progress_reports, key=lambda r: (r.as_of, r.id), default=None)
+        reports = sorted(p.progress_reports, key=lambda r: (r.as_of, r.id))
+        latest = reports[-1] if reports else None
         out.append(
             ProjectFact(
                 code=p.code,
@@ -56,11 +79,12 @@ def project_facts(session: Session, province_codes: Iterable[str] | None) -> lis
                 stage=str(p.stage.value),
                 province_code=p.province_code,
                 facility_id=p.facility_id,
-                accepted_on=p.accepted_on,
+                accepted_on=_accepted_on(p),
                 physical_pct=None if latest is None else latest.physical_pct,
                 progress_as_of=None if latest is None else latest.as_of,
                 capacity_after=p.capacity_after,
                 targets=tuple((t.plan_code, t.rule_code) for t in p.targets),
+                progress=tuple((r.as_of, r.physical_pct) for r in reports),
             )
         )
     return out

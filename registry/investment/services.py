@@ -517,6 +517,26 @@ def progress_photo(project: Project, report_id: int, index: int) -> dict[str, An
     raise NotFound(str(_l("Photo not found.")))
 
 
+def audit_download(session: Session, project: Project, what: str, who: Any) -> None:
+    """A download of a stored file of the project (a progress photo) leaves an audit event."""
+    from registry.audit.models import AuditEvent
+
+    session.add(
+        AuditEvent(
+            actor_id=_actor_id(who),
+            actor_label=_actor_label(who),
+            entity_type=Project.__tablename__,
+            entity_id=str(project.id),
+            entity_label=project.audit_label,
+            action="download",
+            changes={"file": [None, what]},
+            reason=None,
+            jurisdiction=project.province_code,
+        )
+    )
+    session.flush()
+
+
 def set_planned_progress(
     session: Session, project: Project, points: Sequence[tuple[date, int]], *, actor: Any
 ) -> None:

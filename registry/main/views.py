@@ -18,6 +18,10 @@ def index():
     queue = current_app.view_functions.get("licensing.index")
     if current_user.role == "licensing_officer" and queue is not None:
         return queue()
+    # An investment officer's home page is their portfolio (issue 11).
+    portfolio = current_app.view_functions.get("investment.index")
+    if current_user.role == "investment_officer" and portfolio is not None:
+        return portfolio()
     return render_template("main/index.html")
 
 

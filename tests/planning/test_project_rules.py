@@ -10,9 +10,17 @@ from typing import Any
 
 import pytest
 
+from registry.facilities.vocab import Category
 from registry.investment.facts import ProjectFact
 from registry.planning.plan_schema import Plan, PlanFileError, load_plans, parse_plan
-from registry.planning.rules import CheckContext, FacilityFact, Status, UnitFact, evaluate_rule
+from registry.planning.rules import (
+    CheckContext,
+    FacilityFact,
+    Status,
+    UnitFact,
+    evaluate_rule,
+    messages,
+)
 
 DL = "DL-TGXH-2016-2020"
 DN = "DN-2735-KH-UBND-2018"
@@ -241,3 +249,78 @@ def test_explicit_deadline_and_schema() -> None:
     raw["rules"][0]["params"]["project_kinds"] = ["demolition"]  # type: ignore[index]
     with pytest.raises(PlanFileError):
         parse_plan(raw)
+
+
+# --- a check as of a past date reads that date -------------------------------------------------
+
+
+def test_accepted_after_the_check_date_claims_no_stage_and_no_later_progress(
+    plans: dict[str, Plan],
+) -> None:
+    """Checked as of 31/12/2020, a project accepted in 2026 was not accepted yet. The registry
+    keeps only the current stage, so none is claimed for that day, and a 2026 progress report
+    says nothing about 2020: the report of that day is read from the history."""
+    later = accepted(
+        date(2026, 11, 1),
+        progress_as_of=date(2026, 10, 30),
+        progress=((date(2020, 9, 30), 35), (date(2026, 10, 30), 100)),
+    )
+    r = check(plans[DL], "DL-03", [centre()], [later], as_of=date(2020, 12, 31))
+    assert r.status == Status.FAIL
+    row = r.evidence["projects"][0]
+    assert row["stage"] is None
+    assert row["accepted_after_check"] is True
+    assert row["physical_pct"] == 35
+    assert "construction" not in r.message_en
+    assert "not yet accepted on 31/12/2020 (accepted on 01/11/2026)" in r.message_en
+    assert "35%" in r.message_vi
+    assert "100%" not in r.message_vi
+
+
+def test_a_later_progress_report_is_not_read_on_an_earlier_day(plans: dict[str, Plan]) -> None:
+    p = project(physical_pct=90, progress_as_of=date(2021, 5, 1))
+    r = check(plans[DL], "DL-03", [centre()], [p], as_of=date(2020, 12, 31))
+    assert r.evidence["projects"][0]["physical_pct"] is None
+    assert "no progress report" in r.message_en
+
+
+def test_english_messages_give_dates_as_dd_mm_yyyy(plans: dict[str, Plan]) -> None:
+    r = check(plans[DL], "DL-03", [centre()], [accepted(date(2020, 6, 30))])
+    assert "(deadline 31/12/2020)" in r.message_en
+    assert "2020-12-31" not in r.message_en
+    r = check(plans[DL], "DL-03", [centre()], [project()])
+    assert "deadline 31/12/2020" in r.message_en
+
+
+def test_dl15_the_mental_health_centre_project_completed(plans: dict[str, Plan]) -> None:
+    """VII.2 (l. 313): capital so that the centre's project is completed; DL-01 asks only that
+    it continue. The demo's new-construction project is under way: not met, with progress."""
+    mental = centre(
+        4,
+        name="Trung tâm Chăm sóc và Phục hồi chức năng cho người tâm thần, người rối nhiễu tâm "
+        "trí tỉnh Đắk Lắk",
+        type_code="MENTAL",
+        status="under_construction",
+    )
+    building = project(
+        facility_id=4, kind="new_construction", physical_pct=60, progress_as_of=date(2020, 9, 1)
+    )
+    r = check(plans[DL], "DL-15", [mental], [building])
+    assert r.status == Status.FAIL
+    assert "60%" in r.message_en
+    assert r.source.lines == "313, 51"
+    done = accepted(date(2020, 12, 1), facility_id=4, kind="new_construction")
+    assert check(plans[DL], "DL-15", [mental], [done]).status == Status.PASS
+    # An upgrade of the centre is not the project the plan asks to complete.
+    other = accepted(date(2020, 12, 1), facility_id=4, kind="upgrade")
+    assert check(plans[DL], "DL-15", [mental], [other]).status == Status.NOT_EVALUABLE
+
+
+def test_a_scope_by_category_is_told_in_words_not_codes(plans: dict[str, Plan]) -> None:
+    """DL-14 with no drug-rehab facility says which facilities it looked for, in words."""
+    r = check(plans[DL], "DL-14", [], [])
+    assert "drug_rehab" not in r.message_vi
+    assert "drug_rehab" not in r.message_en
+    assert "cai nghiện ma túy" in r.message_vi
+    assert "drug rehabilitation" in r.message_en
+    assert set(messages._CATEGORY_LABELS) == {c.value for c in Category}

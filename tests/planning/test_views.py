@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from registry.auth.permissions import Role
 from registry.facilities.models import Facility
 from registry.facilities.models import Status as FacilityStatus
+from registry.investment.models import Kind, ProgressReport, Project
+from registry.investment.workflow import Stage
 from registry.planning import services
 from registry.planning.models import Scenario
-from tests.factories import UserFactory
+from tests.factories import FacilityFactory, UserFactory
 from tests.planning.test_services import (  # noqa: F401  (fixtures)
     DN_PLAN,
     district_points,
@@ -274,3 +277,31 @@ def test_index_plan_compare_coverage_and_siting_pages(
     assert page.status_code == 200
     assert b'data-testid="suggestions"' in page.data
     assert b'name="action" value="add"' in page.data
+
+
+def test_check_page_lists_the_projects_a_rule_read(client, auth, db_session, plans):
+    """DN-03 reads the repair project of the centre the plan names: the page lists it with its
+    stage and progress, in words and dd/mm/yyyy."""
+    centre = FacilityFactory(
+        name="Trung tâm Bảo trợ người già, người khuyết tật, người tâm thần tỉnh Đồng Nai",
+        type_code="GENERAL",
+        province_code="75",
+    )
+    project = Project(
+        code="DA-75-201",
+        name="Sửa chữa, nâng cấp Trung tâm",
+        kind=Kind.REPAIR,
+        stage=Stage.CONSTRUCTION,
+        province_code="75",
+        facility_id=centre.id,
+        owner="Sở Lao động - Thương binh và Xã hội",
+    )
+    project.progress_reports.append(ProgressReport(as_of=date(2018, 10, 31), physical_pct=70))
+    db_session.add(project)
+    db_session.flush()
+    login(auth, Role.VIEWER)
+    html = client.get(f"/planning/check?plan={DN_PLAN}").data.decode()
+    assert 'data-rule="DN-03" data-status="fail"' in html
+    assert 'data-testid="projects"' in html
+    assert "DA-75-201 Sửa chữa, nâng cấp Trung tâm — thi công xây dựng" in html
+    assert "70% (31/10/2018)" in html

@@ -125,7 +125,8 @@ class ProjectLike(Protocol):
     satisfies it; the rules do not import it, being pure). ``kind`` and ``stage`` are the
     values of ``investment.models.Kind`` and ``investment.workflow.Stage``; ``accepted_on`` is
     the date of acceptance and handover; ``physical_pct`` / ``progress_as_of`` come from the
-    latest progress report."""
+    latest progress report, ``progress`` holds every report as (as of, physical %), oldest
+    first, so a check as of a past date reads the progress of that date."""
 
     @property
     def code(self) -> str: ...
@@ -143,6 +144,8 @@ class ProjectLike(Protocol):
     def physical_pct(self) -> int | None: ...
     @property
     def progress_as_of(self) -> date | None: ...
+    @property
+    def progress(self) -> tuple[tuple[date, int], ...]: ...
 
 
 @dataclass(frozen=True)

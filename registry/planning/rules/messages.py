@@ -115,11 +115,11 @@ MESSAGES: dict[tuple[str, Status], tuple[str, str]] = {
     ),
     ("projects", Status.PASS): (
         "Đạt: {summary_vi} (hạn {deadline_vi}).",
-        "Met: {summary_en} (deadline {deadline}).",
+        "Met: {summary_en} (deadline {deadline_text}).",
     ),
     ("projects", Status.FAIL): (
         "Chưa đạt: chưa có dự án nào được nghiệm thu đúng hạn {deadline_vi}: {summary_vi}.",
-        "Not met: no project accepted by the deadline {deadline}: {summary_en}.",
+        "Not met: no project accepted by the deadline {deadline_text}: {summary_en}.",
     ),
     ("reason", Status.NOT_SET): ("{reason_vi}", "{reason_en}"),
     ("reason", Status.NOT_EVALUABLE): ("{reason_vi}", "{reason_en}"),
@@ -183,6 +183,20 @@ _STATUS_LABELS = {
     "suspended": ("tạm dừng", "suspended"),
     "closed": ("đã đóng", "closed"),
 }
+#: Facility categories (``facilities.vocab.Category``), the words of ``registry.labels``.
+_CATEGORY_LABELS = {
+    "elderly": ("người cao tuổi", "elderly people"),
+    "children": ("trẻ em có hoàn cảnh đặc biệt", "children in special circumstances"),
+    "disability": ("người khuyết tật", "persons with disabilities"),
+    "mental_health": ("sức khỏe tâm thần", "mental health"),
+    "general": ("trợ giúp xã hội tổng hợp", "general social assistance"),
+    "social_work": ("công tác xã hội", "social work"),
+    "drug_rehab": ("cai nghiện ma túy", "drug rehabilitation"),
+    "counselling": ("tư vấn", "counselling"),
+    "shelter": ("nhà tạm lánh", "shelter"),
+    "victim_support": ("hỗ trợ nạn nhân", "victim support"),
+    "other": ("khác", "other"),
+}
 _OWNERSHIP_LABELS = {
     "public": ("công lập", "public"),
     "non_public": ("ngoài công lập", "non-public"),
@@ -233,8 +247,9 @@ def describe_scope(params: Mapping[str, Any]) -> tuple[str, str]:
         vi.append("loại: " + "; ".join(t[0] for t in types))
         en.append("type: " + "; ".join(t[1] for t in types))
     if params.get("categories"):
-        vi.append("nhóm loại: " + ", ".join(params["categories"]))
-        en.append("category: " + ", ".join(params["categories"]))
+        labels = [_CATEGORY_LABELS.get(c, (c, c)) for c in params["categories"]]
+        vi.append("nhóm loại: " + ", ".join(x[0] for x in labels))
+        en.append("category: " + ", ".join(x[1] for x in labels))
     if params.get("ownership"):
         label = _OWNERSHIP_LABELS.get(params["ownership"], (params["ownership"],) * 2)
         vi.append(label[0])

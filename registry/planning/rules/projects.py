@@ -69,19 +69,37 @@ def _accepted_on(p: ProjectLike, as_of: date) -> date | None:
     return None
 
 
+def _progress_on(p: ProjectLike, as_of: date) -> tuple[date, int] | None:
+    """The latest progress report on or before ``as_of``: from the history when the fact
+    carries it, else the latest report if it is not after ``as_of`` (a report of a later day
+    says nothing about progress on the check date)."""
+    history = [r for r in p.progress if r[0] <= as_of]
+    if history:
+        return max(history, key=lambda r: r[0])
+    if p.physical_pct is not None and p.progress_as_of is not None and p.progress_as_of <= as_of:
+        return p.progress_as_of, p.physical_pct
+    return None
+
+
 def _row(p: ProjectLike, facility: dict[str, Any], as_of: date) -> dict[str, Any]:
     accepted = _accepted_on(p, as_of)
-    stage = p.stage if accepted is not None or p.stage not in ACCEPTED_STAGES else "construction"
+    # On the check date a project accepted later was not accepted yet; its stage then is
+    # not known (the registry keeps only the current stage), so none is made up.
+    later = accepted is None and p.stage in ACCEPTED_STAGES
+    stage = None if later else p.stage
+    labels = STAGE_LABELS.get(stage, (stage, stage)) if stage is not None else (None, None)
+    progress = _progress_on(p, as_of)
     return {
         "code": p.code,
         "name": p.name,
         "kind": p.kind,
-        "stage": p.stage,
-        "stage_vi": STAGE_LABELS.get(stage, (stage, stage))[0],
-        "stage_en": STAGE_LABELS.get(stage, (stage, stage))[1],
+        "stage": stage,
+        "stage_vi": labels[0],
+        "stage_en": labels[1],
         "accepted_on": None if p.accepted_on is None else p.accepted_on.isoformat(),
-        "physical_pct": p.physical_pct,
-        "progress_as_of": None if p.progress_as_of is None else p.progress_as_of.isoformat(),
+        "accepted_after_check": later,
+        "physical_pct": None if progress is None else progress[1],
+        "progress_as_of": None if progress is None else progress[0].isoformat(),
         "facility": facility,
     }
 
@@ -93,13 +111,20 @@ def _describe(p: ProjectLike, as_of: date) -> tuple[str, str]:
             f"{p.code} {p.name} nghiệm thu ngày {_d(accepted)}",
             f"{p.code} {p.name} accepted on {_d(accepted)}",
         )
-    stage = p.stage if p.stage not in ACCEPTED_STAGES else "construction"
-    vi_stage, en_stage = STAGE_LABELS.get(stage, (stage, stage))
-    if p.physical_pct is None:
+    progress = _progress_on(p, as_of)
+    if progress is None:
         progress_vi, progress_en = "chưa có báo cáo tiến độ", "no progress report"
     else:
-        progress_vi = f"khối lượng đạt {p.physical_pct}% (ngày {_d(p.progress_as_of)})"
-        progress_en = f"{p.physical_pct}% physically complete (as of {_d(p.progress_as_of)})"
+        progress_vi = f"khối lượng đạt {progress[1]}% (ngày {_d(progress[0])})"
+        progress_en = f"{progress[1]}% physically complete (as of {_d(progress[0])})"
+    if p.stage in ACCEPTED_STAGES:
+        return (
+            f"{p.code} {p.name} chưa được nghiệm thu tại ngày {_d(as_of)} (nghiệm thu ngày "
+            f"{_d(p.accepted_on)}), {progress_vi}",
+            f"{p.code} {p.name} not yet accepted on {_d(as_of)} (accepted on "
+            f"{_d(p.accepted_on)}), {progress_en}",
+        )
+    vi_stage, en_stage = STAGE_LABELS.get(p.stage, (p.stage, p.stage))
     return (
         f"{p.code} {p.name} đang ở giai đoạn {vi_stage}, {progress_vi}",
         f"{p.code} {p.name} at stage {en_stage}, {progress_en}",
@@ -125,6 +150,7 @@ def _project_completed(run: Run) -> Outcome:
         "project_kinds": list(kinds),
         "deadline": None if by is None else by.isoformat(),
         "deadline_vi": _d(by),
+        "deadline_text": _d(by),
     }
     if not projects:
         vi, en = NO_PROJECT_REASON
