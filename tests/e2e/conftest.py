@@ -99,6 +99,7 @@ def _seed(session) -> dict[str, Any]:
         ("planner", "planner", "75"),
         ("viewer", "viewer", "75"),
         ("officer", "licensing_officer", "75"),
+        ("investment", "investment_officer", "75"),
         ("planner66", "planner", "66"),
     ):
         ids[name] = create_user(
