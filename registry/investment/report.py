@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any
 
 from registry.cells import xlsx_cell
-from registry.investment import workflow
+from registry.investment import services, workflow
 from registry.investment.models import Kind, Project, Source
 from registry.investment.oc4ids import SOURCE_NAMES
 
@@ -95,13 +95,6 @@ def filename(on: date) -> str:
     return f"{FILE_PREFIX}-{on:%Y%m%d}.xlsx"
 
 
-def _approved_total(project: Project) -> int | None:
-    with_total = [d for d in project.decisions if d.total_vnd is not None]
-    if not with_total:
-        return None
-    return int(max(with_total, key=lambda d: (d.signed_on, d.id or 0)).total_vnd or 0)
-
-
 def _rate(part: int, whole: int | None) -> float | None:
     """A share for a percentage cell (exact until the spreadsheet's own number)."""
     if not whole:
@@ -110,7 +103,7 @@ def _rate(part: int, whole: int | None) -> float | None:
 
 
 def _portfolio_row(project: Project, ctx: Context) -> list[Any]:
-    approved = _approved_total(project)
+    approved = services.approved_total(project)
     allocated = sum(int(p.amount_vnd) for p in project.capital_plans)
     disbursed = sum(int(d.amount_vnd) for d in project.disbursements)
     latest = project.progress_reports[-1] if project.progress_reports else None
