@@ -40,6 +40,8 @@ class ProjectFact:
     targets: tuple[tuple[str, str], ...] = ()
     #: Every progress report as (as of, physical %), oldest first.
     progress: tuple[tuple[date, int], ...] = ()
+    #: The project's record (a link from a plan check's evidence to its page).
+    id: int | None = None
 
 
 def _accepted_on(project: Project) -> date | None:
@@ -85,6 +87,7 @@ def project_facts(session: Session, province_codes: Iterable[str] | None) -> lis
                 capacity_after=p.capacity_after,
                 targets=tuple((t.plan_code, t.rule_code) for t in p.targets),
                 progress=tuple((r.as_of, r.physical_pct) for r in reports),
+                id=p.id,
             )
         )
     return out

@@ -85,15 +85,17 @@ class LiveServer:
 
 
 def _seed(session) -> dict[str, Any]:
-    """Users of three roles in Đồng Nai and six facilities, through the real services."""
+    """Users of each role, eight facilities and the two plans, through the real services."""
     from registry.auth.services import create_user
     from registry.facilities import services
     from registry.facilities.models import Ownership, Status
     from registry.geography.loader import DEFAULT_DATA_DIR, load_all
     from registry.geography.models import AdminUnit, Edition, Level
+    from registry.planning import services as planning
 
     load_all(session, DEFAULT_DATA_DIR)
     services.load_types(session)
+    planning.load_plans(session)
     ids: dict[str, Any] = {}
     for name, role, province in (
         ("planner", "planner", "75"),
@@ -121,9 +123,11 @@ def _seed(session) -> dict[str, Any]:
         ownership=Ownership.PUBLIC,
         capacity: int | None = 60,
         province: str = "75",
+        name: str | None = None,
+        opened_on=None,
     ):
         data = services.FacilityInput(
-            name=f"E2E {key}",
+            name=name or f"E2E {key}",
             type_code=type_code,
             ownership=ownership,
             province_code=province,
@@ -132,6 +136,7 @@ def _seed(session) -> dict[str, Any]:
             status=status,
             design_capacity=capacity,
             residents=0 if capacity else None,
+            opened_on=opened_on,
         )
         facility, _ = services.register_facility(
             session, data, actor_id=None, confirm_duplicates=True
@@ -146,9 +151,20 @@ def _seed(session) -> dict[str, Any]:
     add(
         "general_building", "GENERAL", 106.95, 10.78, status=Status.UNDER_CONSTRUCTION, capacity=400
     )
-    closed = add("disability_closed", "DISABILITY", 107.10, 11.00)
-    add("elderly_dak_lak", "ELDERLY", 108.04, 12.67, province="66")
     from datetime import date
+
+    closed = add("disability_closed", "DISABILITY", 107.10, 11.00)
+    # The centre Đồng Nai's plan names in DN-03 (repair and upgrade in 2018).
+    add(
+        "dn_care_centre",
+        "GENERAL",
+        106.90,
+        10.94,
+        capacity=300,
+        name="Trung tâm Bảo trợ người già, người khuyết tật, người tâm thần tỉnh Đồng Nai",
+        opened_on=date(2005, 1, 1),  # in the network on the plan's dates
+    )
+    add("elderly_dak_lak", "ELDERLY", 108.04, 12.67, province="66")
 
     services.change_status(
         session,
@@ -169,7 +185,7 @@ def _seed(session) -> dict[str, Any]:
     ids["shelter_exact"] = (shelter.lon, shelter.lat)
     ids["shelter_shown"] = (point.rep_lon, point.rep_lat)
     # Visible to a Đồng Nai user when no filter is set: everything in 75 but the closed one.
-    ids["visible_75"] = 5
+    ids["visible_75"] = 6
     return ids
 
 

@@ -132,3 +132,61 @@ def test_project_from_creation_to_handover(new_page, live_server, artifacts):
         ).all()
         db.session.remove()
     assert any(r and "E2E-DA-01" in r for r in reasons), reasons
+
+
+PLAN_DN = "DN-2735-KH-UBND-2018"
+
+
+def dn03(page, live_server) -> tuple[str, str]:
+    """DN-03's result on the plan check page (checked as of the plan's last day) and its text."""
+    page.goto(live_server(f"/planning/check?plan={PLAN_DN}"))
+    row = page.locator("[data-rule=DN-03]")
+    return row.get_attribute("data-status"), row.inner_text()
+
+
+def test_the_plan_check_reads_the_project_from_not_evaluable_to_not_met_to_met(
+    new_page, live_server, artifacts
+):
+    """DN-03 (repair and upgrade the named care centre in 2018) follows the project's record:
+    nothing linked → not evaluable; under way at 60% → not met, with the progress; accepted and
+    handed over on 20/12/2018 → met, with a link from the evidence to the project."""
+    page = new_page("investment")
+    status, _ = dn03(page, live_server)
+    assert status == "not_evaluable"
+
+    page.goto(live_server("/investment/new"))
+    send(
+        page,
+        "main form",
+        {
+            "code": "E2E-DN-03",
+            "name": "Sửa chữa, nâng cấp Trung tâm Bảo trợ người già, người khuyết tật",
+            "kind": "repair",
+            "province_code": "75",
+            "facility_code": facility_code(live_server, "dn_care_centre"),
+            "owner": "Sở Lao động – Thương binh và Xã hội",
+        },
+    )
+    project_url = page.url
+    send(page, "[data-testid=stage-form]", {"target": "construction", "occurred_on": "01/03/2018"})
+    send(
+        page,
+        "[data-testid=progress-form]",
+        {"as_of": "30/06/2018", "physical_pct": "60", "narrative": "Đang thi công"},
+    )
+    status, text = dn03(page, live_server)
+    assert status == "fail", text
+    page.locator("[data-rule=DN-03] [data-testid=projects] summary").click()
+    assert "60%" in page.locator("[data-rule=DN-03] [data-testid=projects]").inner_text()
+
+    page.goto(project_url)
+    send(page, "[data-testid=stage-form]", {"target": "handover", "occurred_on": "20/12/2018"})
+    status, text = dn03(page, live_server)
+    assert status == "pass", text
+    page.locator("[data-rule=DN-03] [data-testid=projects] summary").click()
+    assert "20/12/2018" in page.locator("[data-rule=DN-03] [data-testid=projects]").inner_text()
+    page.screenshot(path=str(artifacts / "investment-plan-check.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("[data-rule=DN-03] [data-project=E2E-DN-03]")
+    assert page.url == project_url
+    assert_no_browser_errors(page)

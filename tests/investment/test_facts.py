@@ -68,6 +68,7 @@ def test_facts_from_rows_with_the_latest_progress(db_session) -> None:
         capacity_after=300,
         targets=(),
         progress=((date(2024, 3, 31), 20), (date(2024, 6, 30), 40), (date(2024, 9, 30), 55)),
+        id=p.id,
     )
     bare = facts["DA-F-02"]
     assert bare.kind == "repair"

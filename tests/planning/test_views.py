@@ -303,5 +303,6 @@ def test_check_page_lists_the_projects_a_rule_read(client, auth, db_session, pla
     html = client.get(f"/planning/check?plan={DN_PLAN}").data.decode()
     assert 'data-rule="DN-03" data-status="fail"' in html
     assert 'data-testid="projects"' in html
-    assert "DA-75-201 Sửa chữa, nâng cấp Trung tâm — thi công xây dựng" in html
+    assert f'href="/investment/{project.id}" data-project="DA-75-201">DA-75-201</a>' in html
+    assert "</a> Sửa chữa, nâng cấp Trung tâm — thi công xây dựng" in html
     assert "70% (31/10/2018)" in html

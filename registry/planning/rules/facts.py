@@ -126,8 +126,11 @@ class ProjectLike(Protocol):
     values of ``investment.models.Kind`` and ``investment.workflow.Stage``; ``accepted_on`` is
     the date of acceptance and handover; ``physical_pct`` / ``progress_as_of`` come from the
     latest progress report, ``progress`` holds every report as (as of, physical %), oldest
-    first, so a check as of a past date reads the progress of that date."""
+    first, so a check as of a past date reads the progress of that date; ``id`` is the project's
+    record, for a link to it (None in pure tests)."""
 
+    @property
+    def id(self) -> int | None: ...
     @property
     def code(self) -> str: ...
     @property

@@ -90,6 +90,7 @@ def _row(p: ProjectLike, facility: dict[str, Any], as_of: date) -> dict[str, Any
     labels = STAGE_LABELS.get(stage, (stage, stage)) if stage is not None else (None, None)
     progress = _progress_on(p, as_of)
     return {
+        "id": p.id,
         "code": p.code,
         "name": p.name,
         "kind": p.kind,
