@@ -48,6 +48,7 @@ import secrets
 import struct
 import unicodedata
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -111,6 +112,24 @@ class StoredFile:
     size: int
     sha256: str
 
+    def as_record(self) -> dict[str, Any]:
+        """How a list of photos keeps a file in a JSON column (``from_record`` reads it)."""
+        return {
+            "key": self.key,
+            "name": self.original_name,
+            "mime": self.mime,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> StoredFile:
+        return cls(record["key"], record["name"], record["mime"], record["size"], record["sha256"])
+
+
+#: What a photo may be (a PDF is a document, not a photo).
+PHOTO_TYPES = frozenset({JPEG, PNG})
+
 
 # --- configuration ---------------------------------------------------------------------------
 
@@ -141,6 +160,28 @@ def save_upload(file: FileStorage, *, max_bytes: int | None = None) -> StoredFil
     mime = check_content(data, name)
     key = _write(data)
     return StoredFile(key, name, mime, len(data), hashlib.sha256(data).hexdigest())
+
+
+def save_photos(
+    uploads: Sequence[Any], refused: Callable[[], RegistryError]
+) -> list[dict[str, Any]]:
+    """Check and keep photos (JPEG or PNG, by content like every upload; empty fields of a form
+    skipped) as records for a JSON column. Anything else raises ``refused()``, and the photos
+    of the same batch already kept are removed with it: all or nothing."""
+    kept: list[StoredFile] = []
+    try:
+        for upload in uploads:
+            if upload is None or not getattr(upload, "filename", None):
+                continue
+            stored = save_upload(upload)
+            kept.append(stored)
+            if stored.mime not in PHOTO_TYPES:
+                raise refused()
+    except RegistryError:
+        for stored in kept:
+            delete_stored(stored.key)
+        raise
+    return [stored.as_record() for stored in kept]
 
 
 def path_of(key: str) -> Path:
@@ -178,6 +219,20 @@ def send_stored(stored: StoredFile) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def send_stored_audited(stored: StoredFile, audit: Callable[[], None]) -> Response:
+    """``send_stored`` read into memory (at most the upload limit, so the file is closed at
+    once), calling ``audit`` only when the file is really sent: a file that is gone or
+    altered was not downloaded."""
+    response = send_stored(stored)
+    response.direct_passthrough = False
+    data = response.get_data()
+    response.close()
+    response.set_data(data)
+    if response.status_code == 200:
+        audit()
     return response
 
 

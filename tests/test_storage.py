@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from registry import storage
+from registry.errors import RegistryError
 from registry.storage import (
     StoredFile,
     UploadRejected,
@@ -512,3 +513,38 @@ def test_rejection_is_a_registry_error_views_can_show(store):
         save_upload(upload(ELF, "a.pdf"))
     assert caught.value.status_code == 422
     assert caught.value.message
+
+
+def _refused() -> RegistryError:
+    return RegistryError("not a photo", field="photos")
+
+
+def test_photos_are_kept_as_records_and_empty_fields_skipped(store):
+    records = storage.save_photos(
+        [
+            upload(png_bytes(), "a.png"),
+            None,
+            FileStorage(filename=""),
+            upload(jpeg_bytes(), "b.jpg"),
+        ],
+        _refused,
+    )
+    kept = [(r["name"], r["mime"]) for r in records]
+    assert kept == [("a.png", "image/png"), ("b.jpg", "image/jpeg")]
+    for record in records:
+        stored = storage.StoredFile.from_record(record)
+        assert stored.as_record() == record
+        assert storage.path_of(stored.key).is_file()
+
+
+def test_a_pdf_among_photos_is_refused_and_the_batch_removed(store):
+    with pytest.raises(RegistryError, match="not a photo"):
+        storage.save_photos([upload(png_bytes(), "a.png"), upload(pdf_bytes(), "c.pdf")], _refused)
+    assert [p for p in store.rglob("*") if p.is_file()] == []
+
+
+def test_a_rejected_upload_among_photos_removes_the_batch_too(store):
+    photos = [upload(png_bytes(), "a.png"), upload(b"MZ\x90\x00", "x.png")]
+    with pytest.raises(storage.UploadRejected):
+        storage.save_photos(photos, _refused)
+    assert [p for p in store.rglob("*") if p.is_file()] == []

@@ -32,6 +32,7 @@ from registry.facilities import read
 from registry.facilities.read import FacilityRecord, Reader
 from registry.geography import services as geography
 from registry.geography.models import Edition
+from registry.investment import services
 from registry.investment.models import (
     Contract,
     DecisionKind,
@@ -131,13 +132,11 @@ def project_status(project: Project) -> str:
 
 
 def _approved(project: Project) -> tuple[int, date] | None:
-    """The approved total investment and its date: the latest decision with a total
-    (``services.approved_total`` is the same rule, without the date)."""
-    with_total = [d for d in project.decisions if d.total_vnd is not None]
-    if not with_total:
+    """The approved total investment and the date of the decision that set it."""
+    decision = services.approving_decision(project)
+    if decision is None:
         return None
-    latest = max(with_total, key=lambda d: (d.signed_on, d.id or 0))
-    return int(latest.total_vnd or 0), latest.signed_on
+    return int(decision.total_vnd or 0), decision.signed_on
 
 
 def _period(start: date | None, end: date | None) -> dict[str, Any] | None:

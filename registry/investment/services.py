@@ -47,7 +47,6 @@ from registry.investment.models import (
 )
 from registry.investment.workflow import Stage
 
-PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 # The OC4IDS 0.9.4 milestoneType codelist (shared/standards/oc4ids-0.9.4/codelists).
 MILESTONE_TYPES = (
     "preProcurement",
@@ -347,11 +346,16 @@ def decisions_in_order(project: Project) -> list[ProjectDecision]:
     return sorted(project.decisions, key=lambda d: (d.signed_on, d.id or 0))
 
 
+def approving_decision(project: Project) -> ProjectDecision | None:
+    """The latest decision that states a total investment (its adjustment history is the list
+    of decisions): the one whose total is approved now."""
+    with_total = [d for d in decisions_in_order(project) if d.total_vnd is not None]
+    return with_total[-1] if with_total else None
+
+
 def approved_total(project: Project) -> int | None:
-    """The total investment of the latest decision that states one (its adjustment history is
-    the list of decisions)."""
-    totals = [d.total_vnd for d in decisions_in_order(project) if d.total_vnd is not None]
-    return totals[-1] if totals else None
+    decision = approving_decision(project)
+    return None if decision is None else decision.total_vnd
 
 
 def set_funding(
@@ -453,26 +457,12 @@ def add_disbursement(
 def _stored_photos(photos: Sequence[Any]) -> list[dict[str, Any]]:
     from registry import storage
 
-    out = []
-    for upload in photos:
-        if upload is None or not getattr(upload, "filename", None):
-            continue
-        stored = storage.save_upload(upload)
-        if stored.mime not in PHOTO_TYPES:
-            storage.delete_stored(stored.key)
-            raise InvestmentError(
-                str(_l("A progress photo must be a JPEG or PNG image.")), field="photos"
-            )
-        out.append(
-            {
-                "key": stored.key,
-                "name": stored.original_name,
-                "mime": stored.mime,
-                "size": stored.size,
-                "sha256": stored.sha256,
-            }
-        )
-    return out
+    return storage.save_photos(
+        photos,
+        lambda: InvestmentError(
+            str(_l("A progress photo must be a JPEG or PNG image.")), field="photos"
+        ),
+    )
 
 
 def add_progress(
@@ -760,7 +750,9 @@ def change_stage(
         project.suspended_from = project.stage
     elif project.stage is Stage.SUSPENDED:
         project.suspended_from = None
-    if tgt is Stage.HANDOVER and project.accepted_on is None:
+    # Acceptance is the first step into an accepted stage: a project recorded late may go
+    # straight to settlement, whose date is then the first known date of acceptance.
+    if tgt in workflow.ACCEPTED and project.accepted_on is None:
         project.accepted_on = occurred_on
     elif tgt in workflow.ORDER and tgt not in workflow.ACCEPTED:
         project.accepted_on = None

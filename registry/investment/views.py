@@ -350,22 +350,12 @@ def progress_photo(project_id: int, report_id: int, index: int):
         photo = services.progress_photo(p, report_id, index)
     except NotFound:
         abort(404)
-    stored = storage.StoredFile(
-        key=photo["key"],
-        original_name=photo["name"],
-        mime=photo["mime"],
-        size=photo["size"],
-        sha256=photo["sha256"],
-    )
-    response = storage.send_stored(stored)
-    response.direct_passthrough = False
-    data = response.get_data()
-    response.close()
-    response.set_data(data)
-    if response.status_code == 200:
+
+    def audit() -> None:
         services.audit_download(db.session, p, f"photo:{photo['name']}", current_user)
         db.session.commit()
-    return response
+
+    return storage.send_stored_audited(storage.StoredFile.from_record(photo), audit)
 
 
 # --- recording and editing a project -----------------------------------------------------------

@@ -590,34 +590,17 @@ def record_inspection(
     return inspection
 
 
-PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
-
-
 def _stored_photos(photos: Sequence[Any]) -> list[dict[str, Any]]:
     """Store the inspection's photos (JPEG or PNG, checked from content like every upload);
     a PDF is a document of the dossier, not a photo."""
     from registry import storage
 
-    out = []
-    for upload in photos:
-        if upload is None or not getattr(upload, "filename", None):
-            continue
-        stored = storage.save_upload(upload)
-        if stored.mime not in PHOTO_TYPES:
-            storage.delete_stored(stored.key)
-            raise LicensingError(
-                str(_l("An inspection photo must be a JPEG or PNG image.")), field="photos"
-            )
-        out.append(
-            {
-                "key": stored.key,
-                "name": stored.original_name,
-                "mime": stored.mime,
-                "size": stored.size,
-                "sha256": stored.sha256,
-            }
-        )
-    return out
+    return storage.save_photos(
+        photos,
+        lambda: LicensingError(
+            str(_l("An inspection photo must be a JPEG or PNG image.")), field="photos"
+        ),
+    )
 
 
 def inspection_photo(app: Application, inspection_id: int, index: int) -> dict[str, Any]:

@@ -420,16 +420,11 @@ def _send_stored(app: Application, stored: Any, what: str, who: Any) -> Response
     """A stored file of the application as an attachment, its download audited."""
     from registry import storage
 
-    response = storage.send_stored(stored)
-    # Read into memory (at most the upload limit) so the file is closed at once.
-    response.direct_passthrough = False
-    data = response.get_data()
-    response.close()
-    response.set_data(data)
-    if response.status_code == 200:  # a file that is gone or altered was not downloaded
+    def audit() -> None:
         services.audit_download(db.session, app, what, who)
         db.session.commit()
-    return response
+
+    return storage.send_stored_audited(stored, audit)
 
 
 @bp.route("/applications/<int:application_id>/inspection", methods=["POST"])
@@ -488,13 +483,7 @@ def inspection_photo(application_id: int, inspection_id: int, index: int):
         photo = services.inspection_photo(app, inspection_id, index)
     except NotFound:
         abort(404)
-    stored = storage.StoredFile(
-        key=photo["key"],
-        original_name=photo["name"],
-        mime=photo["mime"],
-        size=photo["size"],
-        sha256=photo["sha256"],
-    )
+    stored = storage.StoredFile.from_record(photo)
     return _send_stored(app, stored, f"photo:{photo['name']}", current_user._get_current_object())
 
 

@@ -204,6 +204,17 @@ def test_handover_sets_acceptance_and_suspension_resumes(db_session, officer):
     assert project.accepted_on == date(2025, 9, 1)
 
 
+def test_a_project_recorded_late_may_go_straight_to_settlement_which_dates_acceptance(
+    db_session, officer
+):
+    project = make_project(db_session, officer)
+    _to(db_session, project, Stage.CONSTRUCTION, officer)
+    _to(db_session, project, Stage.SETTLEMENT, officer, on=date(2025, 10, 15))
+    assert project.accepted_on == date(2025, 10, 15)
+    _to(db_session, project, Stage.HANDOVER, officer, on=date(2025, 11, 1), reason="Bàn giao")
+    assert project.accepted_on == date(2025, 10, 15)  # the first acceptance stays
+
+
 def test_handover_confirm_changes_the_facility_with_audit(db_session, officer):
     facility = FacilityFactory(
         design_capacity=200, status=Status.UNDER_CONSTRUCTION, province_code="75"
