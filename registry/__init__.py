@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
+    database.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)

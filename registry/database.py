@@ -6,10 +6,61 @@ Everything dialect-specific lives here; the rest of the code asks this module.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import Session
+
+# --- when a SQLite transaction takes the write lock ----------------------------------------------
+#
+# In WAL mode a deferred ``BEGIN`` reads a snapshot; its first write must upgrade to the write
+# lock, and SQLite refuses the upgrade at once ("database is locked", SQLITE_BUSY_SNAPSHOT) when
+# another connection committed since the snapshot: the busy timeout never applies, so editors
+# saving at the same time lose work. A transaction that may write therefore begins with
+# ``BEGIN IMMEDIATE``, which waits (up to the busy timeout) for the lock *before* reading.
+# Reads (GET, HEAD, OPTIONS requests) keep a deferred ``BEGIN`` so they never wait for writers;
+# the few of them that write (an audited download) do it inside ``writing``. Outside requests
+# (commands, jobs) every transaction may write, so the default is immediate. PostgreSQL needs
+# none of this: its rows lock on write and its optimistic version checks do the rest.
+
+#: How long a SQLite connection waits for another's write lock before "database is locked".
+BUSY_TIMEOUT_S = 30
+
+_IMMEDIATE: ContextVar[bool] = ContextVar("registry_sqlite_begin_immediate", default=True)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def begin_for_request(method: str) -> None:
+    """Set the transaction mode of a request from its method (``init_app``)."""
+    _IMMEDIATE.set(method.upper() not in READ_METHODS)
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """Write from a read request: end its read transaction (nothing is pending in a read), run
+    the block in a transaction that takes the write lock first, and commit it."""
+    session.commit()
+    token = _IMMEDIATE.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+def init_app(app: Any) -> None:
+    from flask import request
+
+    @app.before_request
+    def _transaction_mode() -> None:
+        begin_for_request(request.method)
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -31,7 +82,7 @@ def engine_options(url: str) -> dict[str, Any]:
     """Options for ``create_engine`` (``SQLALCHEMY_ENGINE_OPTIONS``) for this URL."""
     if is_sqlite_url(url):
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
-        return {"module": sqlite_dbapi(), "connect_args": {"timeout": 30}}
+        return {"module": sqlite_dbapi(), "connect_args": {"timeout": BUSY_TIMEOUT_S}}
     return {"pool_pre_ping": True}
 
 
@@ -51,6 +102,8 @@ def configure_engine(engine: Engine) -> None:
         # new file. Reprojection happens in Python (pyproj), so no other SRID is needed here.
         load_spatialite(dbapi_conn, transaction=True, init_mode="WGS84")
         cur = dbapi_conn.cursor()
+        # Again after loading SpatiaLite, which leaves the driver's timeout at its 5 s default.
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -61,7 +114,7 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
 
 
 def spatial_version(conn: Connection) -> str:

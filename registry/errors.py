@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from registry.i18n import _
+
+log = logging.getLogger(__name__)
+
+#: PostgreSQL's answers to a write that met another: serialization failure, deadlock, lock
+#: not available. SQLite's is "database is locked" (its busy timeout ran out).
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+RETRY_AFTER_S = 5
 
 
 class RegistryError(Exception):
@@ -35,8 +48,34 @@ def _wants_json() -> bool:
     )
 
 
+def is_busy(exc: OperationalError) -> bool:
+    """The database refused a write because others were writing: worth a retry."""
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def _recover(*, rollback: bool = False) -> None:
+    """An error page never builds on a failed transaction: roll back a transaction that
+    failed (or, with ``rollback``, one the database refused), then read what the page needs
+    (the user, the menu) in a read transaction, which waits for no writer
+    (``registry.database``). A transaction in good order is left alone: nothing commits it."""
+    from registry import database
+    from registry.extensions import db
+
+    try:
+        if rollback or not db.session.is_active:
+            db.session.rollback()
+    except Exception:  # a connection that is gone: the page still renders
+        log.exception("rollback before an error page failed")
+        db.session.remove()
+    database.begin_for_request("GET")
+
+
 def init_app(app: Flask) -> None:
     def handle_http(exc: HTTPException):
+        _recover()
         code = exc.code or 500
         if _wants_json():
             return jsonify(error=exc.name, status=code, detail=exc.description), code
@@ -44,12 +83,45 @@ def init_app(app: Flask) -> None:
         return render_template(template, error=exc), code
 
     def handle_500(exc: Exception):
+        _recover()
         app.logger.exception("Unhandled error")
         if _wants_json():
             return jsonify(error="Internal Server Error", status=500), 500
         return render_template("errors/500.html"), 500
 
+    def handle_operational(exc: OperationalError):
+        if not is_busy(exc):
+            return handle_500(exc)
+        _recover(rollback=True)
+        log.warning("busy database, %s %s refused: %s", request.method, request.path, exc.orig)
+        message = _(
+            "The registry is busy with other people's changes and nothing was saved. Go back "
+            "(what you entered is still in the form) and send it again in a few seconds."
+        )
+        if _wants_json():
+            body = jsonify(error="Service Unavailable", status=503, detail=message)
+            response = app.make_response((body, 503))
+        else:
+            response = app.make_response((render_template("errors/503.html", message=message), 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    def handle_stale(exc: StaleDataError):
+        # The services check versions before writing; this is the database catching a save
+        # that slipped between that check and the write.
+        _recover(rollback=True)
+        log.warning("stale write, %s %s refused: %s", request.method, request.path, exc)
+        message = _(
+            "Someone else saved this record while you were editing it, and nothing of yours "
+            "was saved. Open it again to see their changes, then make yours."
+        )
+        if _wants_json():
+            return jsonify(error="Conflict", status=409, detail=message), 409
+        return render_template("errors/409.html", message=message), 409
+
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(StaleDataError, handle_stale)
+    app.register_error_handler(OperationalError, handle_operational)
     if not app.testing:
         app.register_error_handler(Exception, handle_500)
     else:

@@ -251,8 +251,13 @@ def type_exists(session: Session, code: str) -> bool:
 
 def for_update(session: Session, facility_id: int) -> Facility:
     """The record to change, for the services below (callers read through
-    ``facilities.read``; this is only the handle a write needs)."""
-    facility = session.get(Facility, facility_id)
+    ``facilities.read``; this is only the handle a write needs). Read afresh and locked until
+    the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite's write transactions hold the
+    database's lock already): a concurrent save is seen as a new version, so the caller's
+    version check answers a conflict instead of the flush failing on a stale row."""
+    facility = session.get(
+        Facility, facility_id, with_for_update={"of": Facility}, populate_existing=True
+    )
     if facility is None:
         raise RegistryError(str(_l("This facility no longer exists.")))
     return facility

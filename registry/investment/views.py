@@ -12,6 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from registry import clock as app_clock
+from registry import database
 from registry.auth.decorators import requires
 from registry.errors import NotFound, RegistryError
 from registry.extensions import db
@@ -352,8 +353,8 @@ def progress_photo(project_id: int, report_id: int, index: int):
         abort(404)
 
     def audit() -> None:
-        services.audit_download(db.session, p, f"photo:{photo['name']}", current_user)
-        db.session.commit()
+        with database.writing(db.session):  # a GET that writes: see registry.database
+            services.audit_download(db.session, p, f"photo:{photo['name']}", current_user)
 
     return storage.send_stored_audited(storage.StoredFile.from_record(photo), audit)
 

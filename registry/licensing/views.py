@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user
 
 from registry import clock as app_clock
+from registry import database
 from registry.auth.decorators import requires
 from registry.cells import guard
 from registry.errors import NotFound, RegistryError
@@ -421,8 +422,8 @@ def _send_stored(app: Application, stored: Any, what: str, who: Any) -> Response
     from registry import storage
 
     def audit() -> None:
-        services.audit_download(db.session, app, what, who)
-        db.session.commit()
+        with database.writing(db.session):  # a GET that writes: see registry.database
+            services.audit_download(db.session, app, what, who)
 
     return storage.send_stored_audited(stored, audit)
 

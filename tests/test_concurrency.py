@@ -1,0 +1,232 @@
+"""Editors saving at the same time, over real HTTP on a threaded server with its own database
+(a SQLite file in WAL mode, or a PostGIS database): no save ends in a server error, none is
+lost, and two editors of one record never overwrite each other silently.
+
+On SQLite a deferred ``BEGIN`` followed by reads and a write fails at once ("database is
+locked") when another connection committed in between: the busy timeout never applies. Write
+requests therefore begin their transaction immediately (``registry.database``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from registry import create_app
+from registry.extensions import db
+from tests.conftest import fresh_database
+
+PASSWORD = "concurrency correct horse battery"
+EDITORS = 8
+SECONDS = 6.0
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@dataclass
+class Live:
+    url: str
+    app: Any
+    facilities: list[int] = field(default_factory=list)
+    shared: int = 0
+
+
+def _seed(session) -> tuple[list[int], int]:
+    from registry.auth.services import create_user
+    from registry.facilities import services
+    from registry.facilities.models import Ownership, Status
+    from registry.geography.loader import DEFAULT_DATA_DIR, load_all
+
+    load_all(session, DEFAULT_DATA_DIR)
+    services.load_types(session)
+    ids = []
+    for n in range(EDITORS + 1):
+        create_user(
+            session,
+            username=f"editor{n}",
+            password=PASSWORD,
+            role="planner",
+            province_code="75",
+            full_name=f"Editor {n}",
+        )
+        facility, _ = services.register_facility(
+            session,
+            services.FacilityInput(
+                name=f"Cơ sở bảo trợ xã hội số {n}",
+                type_code="ELDERLY",
+                ownership=Ownership.PUBLIC,
+                province_code="75",
+                lon=106.80 + n * 0.01,
+                lat=10.95,
+                status=Status.OPERATING,
+                design_capacity=100,
+                residents=0,
+            ),
+            actor_id=None,
+            confirm_duplicates=True,
+        )
+        ids.append(facility.id)
+    return ids[:EDITORS], ids[EDITORS]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp("concurrency")
+    with fresh_database(tmp / "concurrency.sqlite") as url:
+        app = create_app(
+            "config.TestingConfig",
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": str(tmp / "uploads"),
+            },
+        )
+        app.instance_path = str(tmp / "instance")
+        with app.app_context():
+            upgrade()
+            own, shared = _seed(db.session)
+            db.session.commit()
+            db.session.remove()
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Live(f"http://127.0.0.1:{server.server_port}", app, own, shared)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def _login(live: Live, n: int) -> requests.Session:
+    s = requests.Session()
+    r = s.post(
+        f"{live.url}/auth/login",
+        data={"username": f"editor{n}", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert r.status_code == 302, (n, r.status_code)
+    return s
+
+
+def _facility(live: Live, facility_id: int) -> Any:
+    from registry.facilities.models import Facility
+
+    with live.app.app_context():
+        facility = db.session.get(Facility, facility_id)
+        db.session.expunge(facility)
+        db.session.remove()
+    return facility
+
+
+def _edit_data(facility: Any, residents: int, version: int) -> dict[str, str]:
+    return {
+        "name": facility.name,
+        "type_code": facility.type_code,
+        "ownership": facility.ownership.value,
+        "province_code": facility.province_code,
+        "location_mode": "latlon",
+        "lat": f"{facility.lat:.6f}",
+        "lon": f"{facility.lon:.6f}",
+        "status": facility.status.value,
+        "design_capacity": str(facility.design_capacity or ""),
+        "residents": str(residents),
+        "version": str(version),
+        "confirm_duplicates": "y",  # the seeded centres are alike on purpose
+    }
+
+
+def _run(workers: list[threading.Thread]) -> None:
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=SECONDS + 120)
+    assert not any(w.is_alive() for w in workers)
+
+
+def test_eight_editors_saving_without_pause_lose_nothing_and_see_no_error(live):
+    statuses: Counter[int] = Counter()
+    acknowledged: dict[int, tuple[int, int]] = {}  # facility → (saves, last residents)
+    lock = threading.Lock()
+
+    def editor(n: int) -> None:
+        session = _login(live, n)
+        fid = live.facilities[n]
+        facility = _facility(live, fid)
+        version, saves = facility.version, 0
+        deadline = time.monotonic() + SECONDS
+        while time.monotonic() < deadline:
+            residents = saves + 1
+            r = session.post(
+                f"{live.url}/facilities/{fid}/edit",
+                data=_edit_data(facility, residents, version),
+                allow_redirects=False,
+                timeout=60,
+            )
+            with lock:
+                statuses[r.status_code] += 1
+            if r.status_code == 302:
+                saves += 1
+                version += 1
+            # a reader between saves, as an editor does (the detail page after saving)
+            page = session.get(f"{live.url}/facilities/{fid}", timeout=60)
+            with lock:
+                statuses[page.status_code] += 1
+        with lock:
+            acknowledged[fid] = (saves, saves)
+
+    _run([threading.Thread(target=editor, args=(n,)) for n in range(EDITORS)])
+    assert set(statuses) <= {200, 302}, statuses
+    for fid, (saves, residents) in acknowledged.items():
+        assert saves > 0
+        facility = _facility(live, fid)
+        assert facility.residents == residents
+        assert facility.version == 1 + saves, (fid, facility.version, saves)
+
+
+def test_editors_of_one_record_get_a_conflict_never_a_silent_overwrite(live):
+    fid = live.shared
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    saved: list[int] = []
+
+    def editor(n: int) -> None:
+        session = _login(live, n)
+        deadline = time.monotonic() + SECONDS / 2
+        tries = 0
+        while time.monotonic() < deadline:
+            facility = _facility(live, fid)  # what the editor's form was opened on
+            tries += 1
+            value = n * 1000 + tries
+            r = session.post(
+                f"{live.url}/facilities/{fid}/edit",
+                data=_edit_data(facility, value, facility.version),
+                allow_redirects=False,
+                timeout=60,
+            )
+            with lock:
+                statuses[r.status_code] += 1
+                if r.status_code == 302:
+                    saved.append(value)
+
+    before = _facility(live, fid).version
+    _run([threading.Thread(target=editor, args=(n,)) for n in range(4)])
+    assert set(statuses) <= {302, 409}, statuses
+    facility = _facility(live, fid)
+    assert facility.version == before + len(saved)
+    assert facility.residents in saved  # one editor's whole save, the others refused
