@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from registry.auth.cli import users_cli
+    from registry.backup import backup_cli
     from registry.demo import demo_cli
     from registry.facilities.cli import facilities_cli
     from registry.geography.cli import geography_cli
@@ -22,5 +23,6 @@ def init_app(app: Flask) -> None:
         planning_cli,
         licensing_cli,
         investment_cli,
+        backup_cli,
     ):
         app.cli.add_command(group)
