@@ -181,16 +181,33 @@ def _sqlite_manifest(path: Path, metadata: MetaData) -> dict[str, Any]:
         engine.dispose()
 
 
-def _sqlite_copy(source: Any, target: Any) -> None:
-    source.backup(target, pages=1024)  # steps of 4 MB: writers wait at most for one step
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """Copy one database file's content into another with SQLite's online backup API, inside
+    both databases' locks."""
+    source = _sqlite_connect(source_path)
+    try:
+        target = _sqlite_connect(target_path)
+        try:
+            source.backup(target, pages=1024)  # steps of 4 MB: writers wait at most for one step
+        finally:
+            target.close()
+    finally:
+        source.close()
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 
 def _pg_env(engine: Engine) -> tuple[list[str], dict[str, str]]:
+    """The connection options ``pg_dump`` and ``pg_restore`` share, and their environment."""
     url = make_url(str(engine.url))
-    args = ["--host", url.host or "localhost", "--port", str(url.port or 5432)]
+    args = [
+        "--host",
+        url.host or "localhost",
+        "--port",
+        str(url.port or 5432),
+        f"--dbname={url.database or ''}",
+    ]
     if url.username:
         args += ["--username", url.username]
     env = dict(os.environ)
@@ -215,13 +232,7 @@ def create(engine: Engine, metadata: MetaData, path: Path) -> dict[str, Any]:
         raise BackupError(f"{path} exists: a backup never overwrites a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if engine.dialect.name == "sqlite":
-        source = _sqlite_connect(_sqlite_file(engine))
-        target = _sqlite_connect(path)
-        try:
-            _sqlite_copy(source, target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_file(engine), path)
         data = _sqlite_manifest(path, metadata)
     else:
         args, env = _pg_env(engine)
@@ -230,7 +241,6 @@ def create(engine: Engine, metadata: MetaData, path: Path) -> dict[str, Any]:
             with conn.begin():
                 snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                 data = manifest(conn, metadata)
-                database_name = make_url(str(engine.url)).database or ""
                 _run(
                     [
                         "pg_dump",
@@ -239,7 +249,6 @@ def create(engine: Engine, metadata: MetaData, path: Path) -> dict[str, Any]:
                         f"--snapshot={snapshot}",
                         "--no-owner",
                         f"--file={path}",
-                        database_name,
                     ],
                     env,
                 )
@@ -274,16 +283,9 @@ def restore(engine: Engine, metadata: MetaData, path: Path) -> dict[str, Any]:
     path = path.resolve()
     engine.dispose()  # no pooled connection of ours keeps the old state
     if engine.dialect.name == "sqlite":
-        source = _sqlite_connect(path)
-        target = _sqlite_connect(_sqlite_file(engine))
-        try:
-            _sqlite_copy(source, target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(path, _sqlite_file(engine))
     else:
         args, env = _pg_env(engine)
-        database_name = make_url(str(engine.url)).database or ""
         _run(
             [
                 "pg_restore",
@@ -292,7 +294,6 @@ def restore(engine: Engine, metadata: MetaData, path: Path) -> dict[str, Any]:
                 "--if-exists",
                 "--single-transaction",
                 "--no-owner",
-                f"--dbname={database_name}",
                 str(path),
             ],
             env,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -89,35 +89,33 @@ def init_app(app: Flask) -> None:
             return jsonify(error="Internal Server Error", status=500), 500
         return render_template("errors/500.html"), 500
 
+    def refused(code: int, name: str, message: str, what: str, cause: object) -> Response:
+        """The database refused the request's write: nothing was saved, and the page says so."""
+        _recover(rollback=True)
+        log.warning("%s, %s %s refused: %s", what, request.method, request.path, cause)
+        if _wants_json():
+            return app.make_response((jsonify(error=name, status=code, detail=message), code))
+        return app.make_response((render_template(f"errors/{code}.html", message=message), code))
+
     def handle_operational(exc: OperationalError):
         if not is_busy(exc):
             return handle_500(exc)
-        _recover(rollback=True)
-        log.warning("busy database, %s %s refused: %s", request.method, request.path, exc.orig)
         message = _(
             "The registry is busy with other people's changes and nothing was saved. Go back "
             "(what you entered is still in the form) and send it again in a few seconds."
         )
-        if _wants_json():
-            body = jsonify(error="Service Unavailable", status=503, detail=message)
-            response = app.make_response((body, 503))
-        else:
-            response = app.make_response((render_template("errors/503.html", message=message), 503))
+        response = refused(503, "Service Unavailable", message, "busy database", exc.orig)
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
 
     def handle_stale(exc: StaleDataError):
         # The services check versions before writing; this is the database catching a save
         # that slipped between that check and the write.
-        _recover(rollback=True)
-        log.warning("stale write, %s %s refused: %s", request.method, request.path, exc)
         message = _(
             "Someone else saved this record while you were editing it, and nothing of yours "
             "was saved. Open it again to see their changes, then make yours."
         )
-        if _wants_json():
-            return jsonify(error="Conflict", status=409, detail=message), 409
-        return render_template("errors/409.html", message=message), 409
+        return refused(409, "Conflict", message, "stale write", exc)
 
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(StaleDataError, handle_stale)

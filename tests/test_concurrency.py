@@ -18,20 +18,16 @@ from typing import Any
 import pytest
 import requests
 from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from registry import create_app
 from registry.extensions import db
 from tests.conftest import fresh_database
+from tests.facilities.test_views import _form_data
+from tests.live import serving
 
 PASSWORD = "concurrency correct horse battery"
 EDITORS = 8
 SECONDS = 6.0
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 @dataclass
@@ -98,18 +94,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             own, shared = _seed(db.session)
             db.session.commit()
             db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", app, own, shared)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        with serving(app) as base:
+            yield Live(base, app, own, shared)
 
 
 def _login(live: Live, n: int) -> requests.Session:
@@ -134,21 +120,9 @@ def _facility(live: Live, facility_id: int) -> Any:
     return facility
 
 
-def _edit_data(facility: Any, residents: int, version: int) -> dict[str, str]:
-    return {
-        "name": facility.name,
-        "type_code": facility.type_code,
-        "ownership": facility.ownership.value,
-        "province_code": facility.province_code,
-        "location_mode": "latlon",
-        "lat": f"{facility.lat:.6f}",
-        "lon": f"{facility.lon:.6f}",
-        "status": facility.status.value,
-        "design_capacity": str(facility.design_capacity or ""),
-        "residents": str(residents),
-        "version": str(version),
-        "confirm_duplicates": "y",  # the seeded centres are alike on purpose
-    }
+def _edit_data(facility: Any, residents: int, version: int) -> dict[str, Any]:
+    # The seeded centres are alike on purpose: their duplicate warning is confirmed.
+    return _form_data(facility, residents=residents, version=version, confirm_duplicates="y")
 
 
 def _run(workers: list[threading.Thread]) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +23,11 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from registry import create_app
 from registry.extensions import db
 from tests.conftest import fresh_database
+from tests.live import serving
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "e2e correct horse battery"
@@ -189,11 +188,6 @@ def _seed(session) -> dict[str, Any]:
     return ids
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass  # one line per request would bury the test output
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("e2e")
@@ -213,18 +207,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             ids = _seed(db.session)
             db.session.commit()
             db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-        thread.start()
-        try:
-            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, ids)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+        with serving(app) as url:
+            yield LiveServer(url, app, ids)
 
 
 @pytest.fixture(scope="session")
