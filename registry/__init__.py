@@ -41,6 +41,7 @@ def create_app(
     register_blueprints(app)
     register_template_helpers(app)
     register_errors(app)
+    register_api(app)
     register_security_headers(app)
     register_cli(app)
     return app
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     # Each package defines its blueprint in its __init__; the route modules attach to it.
     from registry.admin import bp as admin_bp
     from registry.admin import views as admin_views  # noqa: F401
+    from registry.api.ogc import bp as ogc_bp
     from registry.audit import bp as audit_bp
     from registry.audit import views as audit_views  # noqa: F401
     from registry.auth import bp as auth_bp
@@ -139,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
         planning_bp,
         licensing_bp,
         investment_bp,
+        ogc_bp,
     ):
         app.register_blueprint(bp)
 
@@ -154,6 +157,14 @@ def register_errors(app: Flask) -> None:
     from registry import errors
 
     errors.init_app(app)
+
+
+def register_api(app: Flask) -> None:
+    # After register_errors: the API answers its own paths' errors as problem+json and hands
+    # every other path to registry.errors.
+    from registry import api
+
+    api.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:

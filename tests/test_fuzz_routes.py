@@ -64,6 +64,16 @@ VALID: dict[str, list[str]] = {
     "kind": ["upgrade", "repair"],
     "flag": ["stalled", "supervision_missing"],
     "facility": ["75-GENERAL-0001"],
+    # The open interfaces: the API's page size and application state, OGC's format, paging,
+    # time and property filters.
+    "per_page": ["2", "100"],
+    "state": ["received", "under_review"],
+    "f": ["json", "html"],
+    "limit": ["10", "10000"],
+    "offset": ["0", "5"],
+    "datetime": ["2020-01-01T00:00:00Z/..", "../2025-07-01", "2024-05-01"],
+    "province_code": ["75"],
+    "commune_code": ["26041"],
 }
 PARAMS = sorted(VALID)
 # Parameters a page checks first (a province the user covers, a layer that exists, a type).
@@ -192,6 +202,8 @@ PATH_VALID = {
     "procedure_code": ["operating_licence", "small_facility"],
     "token": ["x" * 43],
     "index": ["0"],
+    "collection_id": ["facilities", "admin-units-2025-commune", "admin-units-pre2025-district"],
+    "feature_id": ["75-GENERAL-0001", "26041", "731"],
 }
 
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")

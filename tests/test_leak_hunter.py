@@ -272,10 +272,11 @@ def _seed_licensing(db_session, code_a: str) -> dict[str, list[str]]:
         actor=officer,
     )
     licensing.transition(db_session, app, State.UNDER_REVIEW, actor=officer, reason="Đủ hồ sơ")
-    licensing.approve(db_session, app, actor=officer, capacity=20)
+    licence = licensing.approve(db_session, app, actor=officer, capacity=20)
     db_session.flush()
     return {
         "application_id": [str(app.id)],
+        "licence_id": [str(licence.id)],
         "document_id": [str(d.id) for d in app.documents][:2],
         "token": [token],
     }
@@ -364,8 +365,8 @@ def _login(auth, reader: Reader):
 
 # --- the URLs --------------------------------------------------------------------------------
 
-# Static files and vendored libraries hold no registry data.
-SKIP_ENDPOINTS = frozenset({"static", "bootstrap.static", "main.vendor"})
+# Static files and vendored libraries (the API documentation page's too) hold no registry data.
+SKIP_ENDPOINTS = frozenset({"static", "bootstrap.static", "main.vendor", "api_docs.asset"})
 
 
 def _fillers(seed: Seed) -> dict[str, list[str]]:
@@ -389,7 +390,20 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         "inspection_id": ["1"],
         "index": ["0"],
         "procedure_code": ["operating_licence", "small_facility"],
+        # The open interfaces (issue 13): every OGC collection, the facilities by their
+        # registry code, a unit by its GSO code; the API's units and plans by code.
+        "collection_id": list(_ogc_collections()),
+        "ogc.feature:collection_id": ["facilities", "admin-units-2025-commune"],
+        "ogc.feature:feature_id": [*seed.codes.values(), a.commune],
+        "api_geography.get_unit:code": ["75", a.commune, a.district or "731"],
+        "api_planning.get_plan:code": seed.plans,
     }
+
+
+def _ogc_collections() -> list[str]:
+    from registry.api.ogc_collections import COLLECTIONS
+
+    return list(COLLECTIONS)
 
 
 def _get_rules(app):
@@ -484,6 +498,30 @@ def _extra_urls(seed: Seed) -> list[str]:
             f"&scenario={scenario}",
             f"/planning/siting?{base}&level=commune&model=lscp&time_limit=5",
         ]
+    # The open interfaces: the API's list with the HTML list's filters, the OGC items in
+    # both formats and at the largest page, boxes and property filters at the places.
+    items = "/ogc/collections/facilities/items"
+    urls += [
+        f"/api/v1/facilities?type={CONFIDENTIAL_TYPE}&{open_}&per_page=100",
+        f"/api/v1/facilities?province=66&{open_}",
+        f"/api/v1/facilities?commune={a.commune}",
+        f"/api/v1/facilities?bbox={_box(*a.rep, 0.05)}&{open_}",
+        f"/api/v1/facilities?bbox={_box(*c.rep, 0.05)}&{open_}",
+        "/api/v1/facilities?sort=-updated",
+        f"/api/v1/plan-checks?scenario={s1}",
+        f"/api/v1/plan-checks?scenario={s66}",
+        f"{items}?limit=10000",
+        f"{items}?limit=10000&f=html",
+        f"{items}?type_code={CONFIDENTIAL_TYPE}&f=json",
+        f"{items}?type_code={CONFIDENTIAL_TYPE}&f=html",
+        f"{items}?province_code=66&limit=100",
+        f"{items}?commune_code={a.commune}",
+        f"{items}?bbox={_box(*a.rep, 0.05)}",
+        f"{items}?bbox={_box(*c.rep, 0.05)}&f=html",
+        f"{items}?datetime=2020-01-01T00:00:00Z/..",
+        "/ogc/collections/facilities?f=json",
+        "/ogc/collections?f=json",
+    ]
     # Text queries with the secret words: the hunt ignores the word the URL itself carries.
     for spec in FACILITY_SPECS:
         for word in spec.words:
@@ -491,8 +529,13 @@ def _extra_urls(seed: Seed) -> list[str]:
                 f"/facilities/?q={quote(word)}",
                 f"/map/data?q={quote(word)}",
                 f"/facilities/export.csv?q={quote(word)}",
+                f"/api/v1/facilities?q={quote(word)}",
             ]
     return urls
+
+
+def _interface_urls(urls: list[str]) -> list[str]:
+    return [url for url in urls if url.startswith(("/api/", "/ogc"))]
 
 
 # --- decoding bodies -------------------------------------------------------------------------
@@ -655,7 +698,7 @@ def leaks_in(body: Body, specs: list[SecretSpec], url: str) -> list[str]:
 def _fetch(client, url: str):
     """The response, or the exception an unhandled error raised (a 5xx under test)."""
     try:
-        return client.get(url), None
+        return client.get(url, buffered=True), None
     except Exception as exc:  # the app under test raised: report it as a 5xx
         return None, f"{type(exc).__name__}: {exc}"
 
@@ -714,6 +757,35 @@ def test_no_route_leaks_a_confidential_location(app, client, auth, seed, reader,
         )
 
 
+@pytest.mark.parametrize("reader", READERS, ids=[r.label for r in READERS])
+def test_no_interface_leaks_to_a_token(app, client, seed, reader, db_session):
+    """The API and OGC routes called as another system does, with the reader's own token and
+    no browser session: the same readers, the same secrets."""
+    from tests.api.conftest import issue_token
+
+    user = UserFactory(role=reader.role, province_code=reader.province)
+    headers = {"Authorization": f"Bearer {issue_token(db_session, user)}"}
+    routes, _unfilled = _route_urls(app, seed)
+    specs = [seed.places[key].spec for key in reader.secrets]
+    problems: list[str] = []
+    seen = 0
+    for url in dict.fromkeys(_interface_urls(routes + _extra_urls(seed))):
+        response = client.get(url, headers=headers, buffered=True)
+        if response.status_code >= 500:
+            problems.append(f"{url} [{reader.label}] HTTP {response.status_code}")
+            continue
+        if response.status_code in (403, 404):
+            continue
+        assert response.status_code != 401, f"{url}: the token was refused"
+        seen += 1
+        leaks = leaks_in(decode(response), specs, url)
+        if leaks:
+            problems.append(f"{url} [{reader.label}]: " + "; ".join(leaks))
+    assert seen > 20, seen
+    _assert_seed_survived(db_session)
+    assert problems == [], "\n".join(problems)
+
+
 def test_the_hunter_sees_what_a_permitted_reader_sees(client, auth, seed):
     """Positive control: a Đồng Nai admin (permission, jurisdiction) sees the exact point,
     the address and the notes, and the hunter finds them."""
@@ -738,6 +810,15 @@ def test_the_hunter_sees_what_a_permitted_reader_sees(client, auth, seed):
         assert len(word_leaks(text, a.spec)) == len(a.spec.words), fmt
     pdf = body_text(client.get("/planning/check?format=pdf"))
     assert any(code in pdf for code in seed.plans), pdf[:500]
+    # The open interfaces give the permitted reader the exact point too.
+    for url in (
+        f"/api/v1/facilities/{a.id}",
+        f"/api/v1/facilities?type={CONFIDENTIAL_TYPE}",
+        f"/ogc/collections/facilities/items/{a.code}",
+        f"/ogc/collections/facilities/items?type_code={CONFIDENTIAL_TYPE}",
+    ):
+        found = coordinate_leaks(body_text(client.get(url)), a.spec, json=True)
+        assert any("(5 decimals)" in f or "(6 decimals)" in f for f in found), (url, found)
 
 
 def test_the_detector_reads_every_form_of_a_coordinate():
@@ -783,12 +864,15 @@ BOX_URLS = (
     "/facilities/export.geojson?bbox={box}&{open}",
     "/facilities/export.csv?bbox={box}&{open}",
     "/map/data?bbox={box}&{open}",
+    "/api/v1/facilities?bbox={box}&{open}",
+    "/ogc/collections/facilities/items?bbox={box}",
 )
 TEXT_URLS = (
     "/facilities/?q={q}",
     "/facilities/export.csv?q={q}",
     "/map/data?q={q}",
     "/facilities/export.geojson?q={q}",
+    "/api/v1/facilities?q={q}",
 )
 
 

@@ -16,9 +16,10 @@ or a GeoJSON feature.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -700,10 +701,129 @@ def to_feature(
     }
 
 
+# --- pages for the open interfaces -------------------------------------------------------------
+
+#: Fields a page may be narrowed on by equality (OGC API property filters). Each is shown as
+#: stored to every reader, generalised or not, so matching on it tells nothing more.
+MATCHABLE: dict[str, Any] = {
+    "code": Facility.code,
+    "type_code": Facility.type_code,
+    "category": FacilityType.category,
+    "ownership": Facility.ownership,
+    "status": Facility.status,
+    "level": Facility.level,
+    "province_code": Facility.province_code,
+    "commune_code": Facility.commune_code,
+    "old_province_code": Facility.old_province_code,
+    "district_code": Facility.district_code,
+}
+
+
+def page(
+    session: Session,
+    reader: Reader,
+    *,
+    match: Mapping[str, str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    during: tuple[date | None, date | None] | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list[FacilityRecord]]:
+    """One page of the facilities the reader may see, in every status, ordered by id, and how
+    many match in all: what the open interfaces serve, page after page.
+
+    ``match`` narrows by equality on :data:`MATCHABLE` fields; ``bbox`` on the shown point,
+    as the list's box does; ``during`` (either end open) to the facilities whose time in
+    the network, from ``opened_on`` to ``closed_on`` (still open when not closed), meets
+    the interval. A facility with no opening date has no known time and is left out.
+
+    The page's ids are chosen on the facilities table alone (the shown point is computed
+    only for the few facilities shown generalised), then read as records by ``records``,
+    which applies the reader's scope once more: deep pages and the count stay cheap."""
+    shown = _shown(session, reader)
+    conditions: list[ColumnElement[Any]] = [
+        MATCHABLE[name] == value for name, value in (match or {}).items()
+    ]
+    if not reader.national:
+        conditions.append(Facility.province_code == reader.province_code)
+    if during is not None:
+        start, end = during
+        conditions.append(Facility.opened_on.is_not(None))
+        if end is not None:
+            conditions.append(Facility.opened_on <= end)
+        if start is not None:
+            conditions.append(or_(Facility.closed_on.is_(None), Facility.closed_on >= start))
+    exact: list[ColumnElement[Any]] = []
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        exact += [Facility.lon.between(minx, maxx), Facility.lat.between(miny, maxy)]
+    if shown.commune is not None:  # some facilities are shown at a generalised point
+        hidden = shown.join(select(Facility.id)).where(shown.generalised, shown.lon.is_not(None))
+        if bbox is not None:
+            hidden = hidden.where(_in_box(shown, *bbox))
+        hidden = hidden.correlate(None)  # its own scan of the facilities, not the outer row
+        conditions.append(or_(and_(not_(shown.generalised), *exact), Facility.id.in_(hidden)))
+    else:
+        conditions += exact
+
+    def narrowed(stmt: Select) -> Select:
+        if match and "category" in match:
+            stmt = stmt.join(FacilityType, FacilityType.code == Facility.type_code)
+        return stmt.where(*conditions)
+
+    ids = list(
+        session.scalars(
+            narrowed(select(Facility.id)).order_by(Facility.id).limit(limit).offset(offset)
+        )
+    )
+    found = records(session, reader, ids=ids) if ids else []
+    if offset == 0 and len(ids) < limit:  # the whole result is on this page
+        return len(found), found
+    matched = session.scalar(narrowed(select(func.count(Facility.id))))
+    return int(matched or 0), found
+
+
+_DATE_PROPERTIES = frozenset(
+    {"status_changed_on", "criteria_supported_on", "opened_on", "closed_on", "updated_at"}
+)
+
+
+def features(
+    items: Sequence[FacilityRecord],
+    *,
+    properties: Sequence[str] = FEATURE_PROPERTIES,
+    decimals: int = 6,
+) -> list[dict[str, Any]]:
+    """``to_feature`` of many records at once, the same dicts built faster (a page of the open
+    interfaces holds up to ten thousand)."""
+    values = attrgetter(*properties)
+    dated = [name for name in properties if name in _DATE_PROPERTIES]
+    out = []
+    for record in items:
+        props = dict(zip(properties, values(record), strict=True))
+        for name in dated:
+            value = props[name]
+            if value is not None:
+                props[name] = value.isoformat()
+        out.append(
+            {
+                "type": "Feature",
+                "id": record.code,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(record.lon, decimals), round(record.lat, decimals)],
+                },
+                "properties": props,
+            }
+        )
+    return out
+
+
 __all__ = [
     "ANONYMOUS",
     "FEATURE_PROPERTIES",
     "HISTORY_STATUSES",
+    "MATCHABLE",
     "SYSTEM",
     "FacilityRecord",
     "MarkerRow",
@@ -712,10 +832,12 @@ __all__ = [
     "by_code",
     "confidential_types",
     "count",
+    "features",
     "get",
     "marker_rows",
     "nearest",
     "old_provinces_of",
+    "page",
     "records",
     "statuses_on",
     "to_feature",
