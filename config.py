@@ -55,6 +55,15 @@ class Config:
     LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
     LOGIN_BACKOFF_RESET_SECONDS = 24 * 3600
 
+    # Answers kept between requests (Flask-Caching), each under the registry's generation
+    # token (registry/freshness.py), so a committed change is never answered from the cache.
+    # "SimpleCache" keeps them in each worker's memory; with several workers or servers use
+    # a shared store: CACHE_TYPE = "RedisCache", CACHE_REDIS_URL = "redis://host:6379/1".
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 600
+    CACHE_THRESHOLD = 200  # answers per worker (SimpleCache)
+    CACHE_MAX_ANSWER_BYTES = 4 * 1024 * 1024  # larger answers are built for each request
+
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
     # Stored files (dossiers, inspection and progress photos): a directory outside the web

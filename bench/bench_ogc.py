@@ -73,6 +73,7 @@ REGISTRY_ITEMS = "/ogc/collections/facilities/items"
 PYGEOAPI_ITEMS = "/collections/facilities/items"
 DB_NAME = "bench_ogc"
 VIEW = "bench_ogc_anonymous_facilities"
+UNCACHED = "registry_uncached"
 TARGETS = {"items_ms": 100.0, "bbox_ms": 30.0, "p95_ms": 150.0, "throughput_ratio": 2.0}
 
 # What an anonymous reader of the registry's facilities collection gets as properties, in the
@@ -351,8 +352,11 @@ def wait_ready(server: Server, path: str, timeout: float = 90.0) -> None:
     server.note = f"not ready (last status {status}); see {server.log}"
 
 
-def start_registry(tmp: Path, url: str, workers: int) -> Server:
-    server = Server("registry", free_port(), REGISTRY_ITEMS, log=tmp / "registry.log")
+def start_registry(tmp: Path, url: str, workers: int, *, keep: bool = True) -> Server:
+    """The registry as configured by default (answers kept per worker, SimpleCache), or with
+    nothing kept (NullCache): every answer built from the database."""
+    name = "registry" if keep else UNCACHED
+    server = Server(name, free_port(), REGISTRY_ITEMS, log=tmp / f"{name}.log")
     env = {
         "DATABASE_URL": url,
         "REGISTRY_REQUIRE_DB": "postgis",
@@ -360,6 +364,8 @@ def start_registry(tmp: Path, url: str, workers: int) -> Server:
         "REGISTRY_INSTANCE_PATH": str(tmp / "instance"),
         "REGISTRY_TILE_URL": "",
     }
+    if not keep:
+        env["REGISTRY_CACHE_TYPE"] = "NullCache"
     gunicorn = Path(sys.executable).parent / "gunicorn"
     start_gunicorn(server, gunicorn, "registry:create_app()", workers, env, REPO_ROOT)
     wait_ready(server, server.items + "?limit=1")
@@ -583,7 +589,11 @@ def profile_registry(tmp: Path, url: str, path: str, runs: int = 20) -> str:
 
     app = create_app(
         "config.ProductionConfig",
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(16)},
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "CACHE_TYPE": "NullCache",  # profile the building of the answer
+        },
     )
     app.instance_path = str(tmp / "instance-profile")
     client = app.test_client()
@@ -618,6 +628,7 @@ def section(run: dict[str, Any]) -> str:
     m = machine()
     info = run["info"]
     reg, pyg, flo = run["registry"], run["pygeoapi"], run["floor"]
+    cold = run[UNCACHED]
     bbox = ", ".join(f"{v:.2f}" for v in info["bbox"])
     pg, postgis = info["versions"]
     lines = [
@@ -635,15 +646,22 @@ def section(run: dict[str, Any]) -> str:
         "server under load at a time. Medians of "
         f"{run['runs']} sequential requests after a warm-up. The floor is the SQL page alone, "
         "read with psycopg and serialised to GeoJSON with `json` in the benchmark's process "
-        "(no HTTP, no framework, no count).",
+        "(no HTTP, no framework, no count). *Kept* is the registry as configured by default: "
+        "each worker keeps JSON answers (Flask-Caching, SimpleCache) under the registry's "
+        "generation token, one indexed read per request (registry/freshness.py), so a "
+        "repeated request is answered from memory until a commit changes facilities, types or "
+        "units; each worker builds its first answer to a request itself. *Nothing kept* is the "
+        "same server with `REGISTRY_CACHE_TYPE=NullCache`: every answer built from the "
+        "database, as for a request no one asked before.",
         "",
         f"Machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}; "
         f"load average {run['load_before']} at the start, {run['load_after']} at the end "
         "(the load generator runs on the same machine).",
         "",
-        "| request (median) | registry | pygeoapi | floor | registry / floor "
-        "| pygeoapi / registry | target (registry) | met |",
-        "|---|---|---|---|---|---|---|---|",
+        "| request (median) | registry, kept | registry, nothing kept | pygeoapi | floor "
+        "| nothing kept / floor | pygeoapi / nothing kept | target (registry) | met (kept "
+        "/ nothing kept) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     rows = (
         ("`items?limit=1000`", "items_ms", "< 100 ms", TARGETS["items_ms"]),
@@ -658,10 +676,11 @@ def section(run: dict[str, Any]) -> str:
         ("`items`, default page of 100", "page100_ms", "", None),
     )
     for what, key, target, limit in rows:
+        met = f"{_met(reg.get(key), limit)} / {_met(cold.get(key), limit)}" if limit else ""
         lines.append(
-            f"| {what} | {_fmt(reg.get(key))} | {_fmt(pyg.get(key))} | {_fmt(flo.get(key))} "
-            f"| {_ratio(reg.get(key), flo.get(key))} | {_ratio(pyg.get(key), reg.get(key))} "
-            f"| {target} | {_met(reg.get(key), limit) if limit else ''} |"
+            f"| {what} | {_fmt(reg.get(key))} | {_fmt(cold.get(key))} | {_fmt(pyg.get(key))} "
+            f"| {_fmt(flo.get(key))} | {_ratio(cold.get(key), flo.get(key))} "
+            f"| {_ratio(pyg.get(key), cold.get(key))} | {target} | {met} |"
         )
     if run["load_limits"]:
         lines += [
@@ -679,7 +698,11 @@ def section(run: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for limit in run["load_limits"]:
-            for name, figures in (("registry", reg), ("pygeoapi", pyg)):
+            for name, figures in (
+                ("registry, kept", reg),
+                ("registry, nothing kept", cold),
+                ("pygeoapi", pyg),
+            ):
                 r = figures.get(f"load{limit}")
                 if r is None:
                     continue
@@ -691,21 +714,26 @@ def section(run: dict[str, Any]) -> str:
                 )
         lines += ["", "| ratio / target | value | target | met |", "|---|---|---|---|"]
         for limit in run["load_limits"]:
-            r, p = reg.get(f"load{limit}"), pyg.get(f"load{limit}")
-            ratio = r.throughput / p.throughput if r and p and p.throughput else None
+            p = pyg.get(f"load{limit}")
             main = limit == run["load_limits"][0]
-            lines.append(
-                f"| throughput registry / pygeoapi, `limit={limit}` "
-                f"| {f'{ratio:.2f}' if ratio else '–'} | {'≥ 2' if main else ''} "
-                f"| {_met(ratio, TARGETS['throughput_ratio'], above=True) if main else ''} |"
-            )
-            if main and r:
+            for label, figures in (("kept", reg), ("nothing kept", cold)):
+                r = figures.get(f"load{limit}")
+                ratio = r.throughput / p.throughput if r and p and p.throughput else None
                 lines.append(
-                    f"| errors, `limit={limit}` | {sum(r.errors.values())} | 0 "
+                    f"| throughput registry ({label}) / pygeoapi, `limit={limit}` "
+                    f"| {f'{ratio:.2f}' if ratio else '–'} | {'≥ 2' if main else ''} "
+                    f"| {_met(ratio, TARGETS['throughput_ratio'], above=True) if main else ''} |"
+                )
+            for label, figures in (("kept", reg), ("nothing kept", cold)):
+                r = figures.get(f"load{limit}")
+                if not (main and r):
+                    continue
+                lines.append(
+                    f"| errors ({label}), `limit={limit}` | {sum(r.errors.values())} | 0 "
                     f"| {'yes' if not r.errors else 'NO'} |"
                 )
                 lines.append(
-                    f"| p95, `limit={limit}` | {_load(r, 'p95')} | < 150 ms "
+                    f"| p95 ({label}), `limit={limit}` | {_load(r, 'p95')} | < 150 ms "
                     f"| {_met(r.percentile(95), TARGETS['p95_ms'])} |"
                 )
     lines += [
@@ -849,6 +877,7 @@ def main(argv: list[str] | None = None) -> str:
         "load_limits": load_limits if args.seconds > 0 else [],
         "load_before": " / ".join(f"{v:.1f}" for v in os.getloadavg()),
         "registry": {},
+        UNCACHED: {},
         "pygeoapi": {},
         "floor": {},
         "notes": [],
@@ -870,6 +899,7 @@ def main(argv: list[str] | None = None) -> str:
             )
             registry = start_registry(tmp, url, args.workers)
             servers.append(registry)
+            servers.append(start_registry(tmp, url, args.workers, keep=False))
             if not args.no_pygeoapi:
                 pygeoapi = start_pygeoapi(tmp, db_port(url), args.workers)
                 servers.append(pygeoapi)
@@ -883,10 +913,10 @@ def main(argv: list[str] | None = None) -> str:
                     run["notes"].append(f"{server.name}: {server.note}")
             ready = [server for server in servers if server.ready]
             medians(ready, db_port(url), args.runs, bbox, run)
-            for name in ("registry", "pygeoapi", "floor"):
+            for name in ("registry", UNCACHED, "pygeoapi", "floor"):
                 figures = run[name]
                 print(
-                    f"{name:9} items?limit=1000 {_fmt(figures.get('items_ms'))}, "
+                    f"{name:17} items?limit=1000 {_fmt(figures.get('items_ms'))}, "
                     f"bbox {_fmt(figures.get('bbox_ms'))}, "
                     f"page of 100 {_fmt(figures.get('page100_ms'))}"
                 )
@@ -895,7 +925,7 @@ def main(argv: list[str] | None = None) -> str:
                 for name, result in results.items():
                     run[name][f"load{limit}"] = result
                     print(
-                        f"{name:9} {args.clients} clients limit={limit}: "
+                        f"{name:17} {args.clients} clients limit={limit}: "
                         f"{result.throughput:.1f} req/s, p50 {_fmt(result.percentile(50))}, "
                         f"p95 {_fmt(result.percentile(95))}, errors {dict(result.errors)}"
                     )

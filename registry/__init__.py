@@ -11,7 +11,16 @@ from typing import Any
 from flask import Flask
 
 from registry import database
-from registry.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from registry.extensions import (
+    babel,
+    bootstrap,
+    cache,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 from registry.http import BoundedIntConverter, refuse_nul_bytes
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -87,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = i18n._l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
     limiter.init_app(app)
+    cache.init_app(app)
     from registry.auth import sessions as auth_sessions
 
     auth_sessions.init_app(app)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
@@ -80,10 +81,18 @@ def sqlite_dbapi() -> Any:
 
 def engine_options(url: str) -> dict[str, Any]:
     """Options for ``create_engine`` (``SQLALCHEMY_ENGINE_OPTIONS``) for this URL."""
+    # JSON columns (capacity by group, services, target groups) are read with orjson: a page
+    # of the open interfaces holds thousands of them, and the standard library's parser was
+    # a fifth of such a request.
+    json_options = {"json_deserializer": orjson.loads}
     if is_sqlite_url(url):
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
-        return {"module": sqlite_dbapi(), "connect_args": {"timeout": BUSY_TIMEOUT_S}}
-    return {"pool_pre_ping": True}
+        return {
+            "module": sqlite_dbapi(),
+            "connect_args": {"timeout": BUSY_TIMEOUT_S},
+            **json_options,
+        }
+    return {"pool_pre_ping": True, **json_options}
 
 
 def configure_engine(engine: Engine) -> None:

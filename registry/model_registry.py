@@ -1,5 +1,6 @@
 """Imports every model module so the metadata is complete (migrations, tests, create_all)."""
 
+from registry import freshness  # noqa: F401
 from registry.api import models as api_models  # noqa: F401
 from registry.audit import models as audit_models  # noqa: F401
 from registry.auth import models as auth_models  # noqa: F401

@@ -233,6 +233,9 @@ def _seed(db_session) -> Seed:
     licensing = _seed_licensing(db_session, records["A"].code)
     investment = _seed_investment(db_session, records["A"].id, records["C"].id)
 
+    # Committed (into the test's outer transaction), as a site's data is: the answers the
+    # open interfaces keep between requests are then kept during the hunt too.
+    db_session.commit()
     communes = db_session.execute(
         select(AdminUnit.code, AdminUnit.rep_lon, AdminUnit.rep_lat).where(
             AdminUnit.edition == Edition.CURRENT,

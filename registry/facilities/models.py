@@ -36,6 +36,7 @@ from registry.models import TimestampMixin, str_enum, utcnow
 
 class FacilityType(Model):
     __tablename__ = "facility_types"
+    __generation__ = True  # the confidential flag decides who sees which point
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(200))
@@ -57,6 +58,7 @@ class FacilityType(Model):
 
 class Facility(Audited, TimestampMixin, Model):
     __tablename__ = "facilities"
+    __generation__ = True
     # geom is recorded through lon/lat; search_text is derived.
     __audit_exclude__ = frozenset(
         {

@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from registry import freshness
 from registry.geo import to_db, to_shapely
 from registry.geography.models import (
     REORGANISATION_DATE,
@@ -380,6 +381,8 @@ def _upsert_units(
                 session.execute(update(AdminUnit), updates)
             written["inserted"] += len(inserts)
             written["updated"] += len(updates)
+    if written["inserted"] or written["updated"]:
+        freshness.bump(session)  # bulk writes skip the ORM's change tracking
     log.info("admin units: %d inserted, %d updated", written["inserted"], written["updated"])
     return ids, written
 

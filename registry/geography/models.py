@@ -30,6 +30,7 @@ class Level(StrEnum):
 
 class AdminUnit(Model):
     __tablename__ = "admin_units"
+    __generation__ = True  # representative points and outlines
     __table_args__ = (
         UniqueConstraint("edition", "level", "code", name="uq_admin_units_edition_level_code"),
         Index("ix_admin_units_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
