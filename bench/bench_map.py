@@ -91,11 +91,17 @@ def load(app: Flask, n_facilities: int, seed: int) -> dict[str, Any]:
     from sqlalchemy import insert
 
     from bench.synthetic import generate
-    from registry import freshness
+    from registry import database, freshness
     from registry.auth.services import create_user
     from registry.extensions import db
     from registry.facilities import services
-    from registry.facilities.models import Facility, LocationSource, Ownership, Status
+    from registry.facilities.models import (
+        CodeSequence,
+        Facility,
+        LocationSource,
+        Ownership,
+        Status,
+    )
     from registry.geo import point, to_db
     from registry.geography.loader import DEFAULT_DATA_DIR, load_all
     from registry.models import utcnow
@@ -150,8 +156,23 @@ def load(app: Flask, n_facilities: int, seed: int) -> dict[str, Any]:
             for f in dataset.facilities
         ]
         db.session.execute(insert(Facility.__table__), rows)
+        # The code sequences the services number new facilities from: without them the
+        # first facility saved after this load would take a code already in use.
+        last: dict[tuple[str, str], int] = {}
+        for row in rows:
+            province, type_code, number = row["code"].rsplit("-", 2)
+            key = (province, type_code)
+            last[key] = max(last.get(key, 0), int(number))
+        db.session.execute(
+            insert(CodeSequence.__table__),
+            [
+                {"province_code": p, "type_code": t, "last_value": v}
+                for (p, t), v in sorted(last.items())
+            ],
+        )
         freshness.bump(db.session)  # a bulk insert skips the ORM's change tracking
         db.session.commit()
+        database.analyze(db.session)  # as every bulk load of the registry does
         insert_s = time.perf_counter() - started
         db.session.remove()
     return {

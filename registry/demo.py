@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from registry import database
 from registry.audit.context import set_actor
 from registry.auth import services as auth_services
 from registry.auth.models import User
@@ -65,7 +66,7 @@ def load() -> None:
     created = ensure_demo_users()
     _load_demo_facilities()
     _load_demo_projects()
-    db.session.commit()
+    database.analyze(db.session)  # commits; the planner then knows the tables are not empty
     if created:
         path = Path(current_app.instance_path) / "demo_logins.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

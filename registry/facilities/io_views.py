@@ -30,6 +30,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SubmitField
 
+from registry import database
 from registry.auth.decorators import requires
 from registry.extensions import db
 from registry.facilities import bp, exporters, imports, read, services
@@ -217,6 +218,8 @@ def import_confirm():
         db.session.rollback()
         raise
     db.session.commit()
+    if created + updated >= database.BULK_ROWS:
+        database.analyze(db.session, ("facilities",))
     _forget(store)
     flash(
         _(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from registry import database
 from registry.extensions import db
 
 geography_cli = AppGroup("geography", help="Administrative units and boundaries.")
@@ -17,6 +18,6 @@ def load(data_dir: str | None) -> None:
     from registry.geography.loader import DEFAULT_DATA_DIR, load_all
 
     counts = load_all(db.session, data_dir or DEFAULT_DATA_DIR)
-    db.session.commit()
+    database.analyze(db.session)
     for key, value in counts.items():
         click.echo(f"{key}: {value}")

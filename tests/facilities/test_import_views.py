@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.audit.models import AuditEvent
 from registry.audit.services import history_for
@@ -296,3 +296,55 @@ def test_template_has_the_vietnamese_columns(client, admin, db_session, types, f
         assert [c.value for c in workbook.worksheets[0][1]] == headers
         assert workbook.worksheets[0].max_row == 1
         assert "GENERAL" in [c.value for c in workbook.worksheets[-1]["A"]]
+
+
+def test_a_bulk_import_refreshes_the_planners_statistics(
+    client, admin, db_session, types, monkeypatch
+):
+    """An import of at least database.BULK_ROWS rows ends with ANALYZE of the facilities
+    (lowered to 20 here); a smaller one does not."""
+    from registry import database
+
+    analysed: list[tuple[str, ...]] = []
+    real = database.analyze
+    monkeypatch.setattr(database, "BULK_ROWS", 20)
+    monkeypatch.setattr(
+        database,
+        "analyze",
+        lambda session, tables=(): (analysed.append(tables), real(session, tables)),
+    )
+    small = upload(client, csv_bytes(make_rows(db_session, 5)), "it.csv")
+    assert confirm(client, client.get(small.headers["Location"])).status_code == 302
+    assert analysed == []
+    rows = make_rows(db_session, 25)
+    for row in rows:
+        row["Tên cơ sở"] += " (đợt hai)"
+    big = upload(client, csv_bytes(rows), "nhieu.csv")
+    done = confirm(client, client.get(big.headers["Location"]), confirm_duplicates="y")
+    assert done.status_code == 302, main_content(done)
+    assert analysed == [("facilities",)]
+    assert db_session.scalar(select(func.count()).select_from(Facility)) == 30
+
+
+def test_analyze_gives_the_planner_statistics(db_session):
+    """After ANALYZE the engine knows how many facilities there are."""
+    from sqlalchemy import text
+
+    from registry import database
+    from tests.factories import FacilityFactory
+
+    FacilityFactory.create_batch(12, province_code="75")
+    database.analyze(db_session, ("facilities",))
+    if db_session.get_bind().dialect.name == "postgresql":
+        tuples = db_session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'facilities'")
+        )
+        assert tuples >= 12
+    else:
+        stats = (
+            db_session.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'facilities'"))
+            .scalars()
+            .all()
+        )
+        assert stats
+        assert all(int(s.split()[0]) >= 12 for s in stats)
