@@ -64,6 +64,15 @@ class Config:
     CACHE_THRESHOLD = 200  # answers per worker (SimpleCache)
     CACHE_MAX_ANSWER_BYTES = 4 * 1024 * 1024  # larger answers are built for each request
 
+    # Data answers compressed for clients that accept it (Flask-Compress): the whole-country
+    # map's 5 MB of JSON travel as about half a megabyte. HTML pages are left alone: they
+    # carry a form token next to text the user typed, which compression would let an
+    # eavesdropper guess (BREACH).
+    COMPRESS_MIMETYPES = ["application/json", "application/geo+json", "text/csv"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 2048
+    COMPRESS_BR_LEVEL = 4  # brotli's quick levels: near gzip's size at a fraction of the CPU
+
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
     # Stored files (dossiers, inspection and progress photos): a directory outside the web

@@ -230,15 +230,26 @@ def time_endpoint(app: Flask, runs: int, bbox: tuple[float, ...]) -> list[dict[s
         for scope, url in (("province", f"/map/data?bbox={box}"), ("country", "/map/data")):
             body = client.get(url).get_data()
             count = body.count(b'"type":"Feature"')
+            # What a browser is sent: the server compresses data answers (Flask-Compress).
+            sent = client.get(url, headers={"Accept-Encoding": "gzip"})
+            assert sent.headers.get("Content-Encoding") == "gzip", sent.headers
+            assert gzip.decompress(sent.get_data()) == body
             ms = median_ms(lambda url=url, client=client: client.get(url).get_data(), runs)
+            gzip_ms = median_ms(
+                lambda url=url, client=client: client.get(
+                    url, headers={"Accept-Encoding": "gzip"}
+                ).get_data(),
+                runs,
+            )
             results.append(
                 {
                     "who": who,
                     "scope": scope,
                     "ms": ms,
+                    "gzip_ms": gzip_ms,
                     "features": count,
                     "bytes": len(body),
-                    "gzip": len(gzip.compress(body, 6)),
+                    "gzip": len(sent.get_data()),
                 }
             )
     return results
@@ -326,8 +337,9 @@ def section(
         f"Machine: {m['nproc']} CPU ({m['cpu']}), Python {m['python']}, {m['system']}; "
         f"load average {info['load']} when the run started (other work shared the machine).",
         "",
-        "| what | reader | features | size (gzip) | median | target | met |",
-        "|---|---|---|---|---|---|---|",
+        "| what | reader | features | size (sent gzip) | median | median, gzip sent "
+        "| target | met |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in endpoint:
         target = TARGETS_MS[r["scope"]]
@@ -342,17 +354,17 @@ def section(
         )
         lines.append(
             f"| {what} | {r['who']} | {r['features']:,} | {r['bytes'] / 1024:,.0f} KB "
-            f"({r['gzip'] / 1024:,.0f} KB) | {_fmt(r['ms'])} | < {target:,.0f} ms | "
-            f"{'yes' if r['ms'] < target else 'NO'} |"
+            f"({r['gzip'] / 1024:,.0f} KB) | {_fmt(r['ms'])} | {_fmt(r['gzip_ms'])} "
+            f"| < {target:,.0f} ms | {'yes' if max(r['ms'], r['gzip_ms']) < target else 'NO'} |"
         )
     if page:
         lines.append(
             f"| map page in headless Chromium until all markers are clustered | admin | "
             f"{page['markers']:,} | | {_fmt(page['ms'])} (first load {_fmt(page['first_ms'])}) "
-            f"| < 3,000 ms | {'yes' if page['ms'] < TARGETS_MS['page'] else 'NO'} |"
+            f"| | < 3,000 ms | {'yes' if page['ms'] < TARGETS_MS['page'] else 'NO'} |"
         )
     else:
-        lines.append("| map page in headless Chromium | | | | not measured (no Chromium) | | |")
+        lines.append("| map page in headless Chromium | | | | not measured (no Chromium) | | | |")
     if page and page["steps"]:
         s = page["steps"]
         lines += [

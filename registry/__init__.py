@@ -15,6 +15,7 @@ from registry.extensions import (
     babel,
     bootstrap,
     cache,
+    compress,
     csrf,
     db,
     limiter,
@@ -97,6 +98,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     limiter.init_app(app)
     cache.init_app(app)
+    compress.init_app(app)
     from registry.auth import sessions as auth_sessions
 
     auth_sessions.init_app(app)

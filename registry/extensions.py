@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,5 +29,6 @@ babel = Babel()
 bootstrap = Bootstrap5()
 # Answers kept between requests, keyed by the registry's generation (registry/freshness.py).
 cache = Cache()
+compress = Compress()
 # No default limits: only the views that name a limit are throttled (the login form).
 limiter = Limiter(get_remote_address)
