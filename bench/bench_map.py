@@ -105,7 +105,7 @@ def load(app: Flask, n_facilities: int, seed: int) -> dict[str, Any]:
     from registry.geo import point, to_db
     from registry.geography.loader import DEFAULT_DATA_DIR, load_all
     from registry.models import utcnow
-    from registry.text import fold
+    from registry.text import fold, sort_key
 
     with app.app_context():
         started = time.perf_counter()
@@ -148,6 +148,7 @@ def load(app: Flask, n_facilities: int, seed: int) -> dict[str, Any]:
                 "staff": f["staff"],
                 "is_demo": True,
                 "search_text": fold(f["name"]),
+                "name_key": sort_key(f["name"]),
                 "version": 1,
                 "status_changed_on": date(2025, 1, 1),
                 "created_at": now,

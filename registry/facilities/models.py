@@ -16,8 +16,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +34,7 @@ from registry.facilities.vocab import (
     Status,
 )
 from registry.models import TimestampMixin, str_enum, utcnow
+from registry.text import sort_key
 
 
 class FacilityType(Model):
@@ -67,6 +70,7 @@ class Facility(Audited, TimestampMixin, Model):
             "version",
             "search_text",
             "search_public",
+            "name_key",
             "updated_by_id",
             "created_by_id",
             "geom",
@@ -75,6 +79,13 @@ class Facility(Audited, TimestampMixin, Model):
     __table_args__ = (
         Index("ix_facilities_lon_lat", "lon", "lat"),
         Index("ix_facilities_province_status", "province_code", "status"),
+        # The list's sorts: each can be read in order from an index, in the whole country or
+        # in one province, instead of sorting every facility for each page.
+        Index("ix_facilities_name_key", "name_key"),
+        Index("ix_facilities_province_name_key", "province_code", "name_key"),
+        Index("ix_facilities_design_capacity", "design_capacity"),
+        Index("ix_facilities_residents", "residents"),
+        Index("ix_facilities_updated_at", "updated_at"),
         CheckConstraint("residents IS NULL OR residents >= 0", name="residents_non_negative"),
         CheckConstraint(
             "design_capacity IS NULL OR design_capacity >= 0", name="capacity_non_negative"
@@ -126,6 +137,9 @@ class Facility(Audited, TimestampMixin, Model):
     notes: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The name's ICU sort key (registry.text.sort_key): the list sorts by name in Vietnamese
+    # order on an index, the same order on both engines. Kept by the "set" event below.
+    name_key: Mapped[bytes | None] = mapped_column(LargeBinary, default=b"")
     # The words a reader without the confidential permission may search: no address, no notes.
     search_public: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -150,6 +164,11 @@ class Facility(Audited, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Facility {self.code} {self.name!r} {self.status}>"
+
+
+@event.listens_for(Facility.name, "set")
+def _keep_name_key(target: Facility, value: str | None, _old: Any, _initiator: Any) -> None:
+    target.name_key = sort_key(value or "")
 
 
 class FacilityStatusChange(Model):
