@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.audit import views as audit_views  # noqa: F401
     from registry.auth import bp as auth_bp
     from registry.auth import views as auth_views  # noqa: F401
+    from registry.demand import bp as demand_bp
+    from registry.demand import views as demand_views  # noqa: F401
     from registry.facilities import bp as facilities_bp
     from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp
@@ -127,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.maps import views as maps_views  # noqa: F401
     from registry.planning import bp as planning_bp
     from registry.planning import views as planning_views  # noqa: F401
+    from registry.referrals import bp as referrals_bp
+    from registry.referrals import views as referrals_views  # noqa: F401
 
     for bp in (
         main_bp,
@@ -139,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
         planning_bp,
         licensing_bp,
         investment_bp,
+        demand_bp,
+        referrals_bp,
     ):
         app.register_blueprint(bp)
 

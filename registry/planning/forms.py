@@ -122,7 +122,9 @@ class TargetsImportForm(Form):
     submit = SubmitField(_l("Import"))
 
 
-class CoverageForm(_GetForm):
+class AnalysisForm(_GetForm):
+    """What coverage and siting both ask: where, which type, how far, which units."""
+
     province = SelectField(_l("Province"), validators=[Optional()])
     type_code = SelectField(_l("Type"), validators=[Optional()])
     distance_km = FloatField(
@@ -135,7 +137,13 @@ class CoverageForm(_GetForm):
     scenario = SelectField(_l("Scenario"), validators=[Optional()])
 
 
-class SitingForm(CoverageForm):
+class CoverageForm(AnalysisForm):
+    # A demand layer (issue 15) weighs the current communes by its counts instead of
+    # population; the choices are the layers of the province the reader may see.
+    demand = SelectField(_l("Demand"), validators=[Optional()])
+
+
+class SitingForm(AnalysisForm):
     model = SelectField(_l("Model"), default="mclp", choices=choices(MODEL_LABELS.items()))
     k = IntegerField(
         _l("New sites (k)"),

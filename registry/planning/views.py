@@ -22,6 +22,8 @@ from flask_login import current_user
 
 from registry.auth.decorators import requires
 from registry.bounds import VIETNAM_BBOX
+from registry.demand import read as demand_read
+from registry.demand.read import DemandReader
 from registry.errors import PermissionDenied
 from registry.extensions import db
 from registry.facilities import read
@@ -36,6 +38,7 @@ from registry.i18n import _
 from registry.planning import bp, reports, services, siting
 from registry.planning.forms import (
     ACTION_LABELS,
+    AnalysisForm,
     CheckForm,
     ConfirmForm,
     CopyForm,
@@ -539,7 +542,7 @@ def compare():
 # --- coverage and siting ---------------------------------------------------------------------
 
 
-def _analysis_form(form_cls: type[CoverageForm]) -> CoverageForm:
+def _analysis_form(form_cls: type[AnalysisForm]) -> AnalysisForm:
     form = form_cls(request.args)
     form.province.choices = _province_choices()
     form.type_code.choices = _type_choices()
@@ -551,7 +554,7 @@ def _analysis_form(form_cls: type[CoverageForm]) -> CoverageForm:
     return form
 
 
-def _form_scenario(form: CoverageForm) -> Scenario | None:
+def _form_scenario(form: AnalysisForm) -> Scenario | None:
     if not form.scenario.data:
         return None
     scenario = _get_scenario(parse_int(form.scenario.data, low=1) or abort(404))
@@ -564,23 +567,45 @@ def _form_scenario(form: CoverageForm) -> Scenario | None:
 @requires("plans.view")
 def coverage():
     form = _analysis_form(CoverageForm)
+    demand_reader = DemandReader.of(current_user)
+    form.demand.choices = [("", _("Population"))] + [
+        (str(layer.id), layer.label)
+        for layer in demand_read.layers(db.session, demand_reader)
+        if layer.province_code == form.province.data
+    ]
     result = None
     if form.type_code.data and form.validate():
-        result = services.coverage(
-            db.session,
-            _reader(),
-            province_code=form.province.data,
-            type_codes=[form.type_code.data],
-            distance_km=float(form.distance_km.data or 15),
-            level=form.level.data,
-            scenario=_form_scenario(form),
-        )
+        try:
+            result = services.coverage(
+                db.session,
+                _reader(),
+                province_code=form.province.data,
+                type_codes=[form.type_code.data],
+                distance_km=float(form.distance_km.data or 15),
+                level=form.level.data,
+                scenario=_form_scenario(form),
+                demand_layer=parse_int(form.demand.data, low=1),
+                demand_reader=demand_reader,
+            )
+        except services.PlanningError:
+            abort(404)
     map_data = None
     if result is not None:
+        basis = result.demand_basis
         map_data = {
             "radius_km": result.analysis.distance_km,
             "demand": [
-                [d.lon, d.lat, p.covered, f"{d.name} ({d.code})"]
+                [
+                    d.lon,
+                    d.lat,
+                    p.covered,
+                    f"{d.name} ({d.code})"
+                    + (
+                        f": {basis.shown[d.code].text}"
+                        if basis and basis.shown[d.code].text
+                        else ""
+                    ),
+                ]
                 for d, p in zip(result.demand, result.analysis.points, strict=True)
                 if d.lon is not None
             ],

@@ -16,17 +16,34 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import clock
+from registry.demand import read as demand_read
+from registry.demand.protect import Shown
+from registry.demand.read import DemandReader, LayerSummary
 from registry.facilities.read import Reader
 from registry.geography import services as geography
 from registry.geography.models import AdminUnit, Edition, Level
+from registry.i18n import _l
 from registry.planning import coverage as cov
 from registry.planning import siting
 from registry.planning.models import ItemAction, Scenario
 from registry.planning.services.checks import apply_scenario, facility_facts, scenario_as_of
+from registry.planning.services.plans import PlanningError
 from registry.planning.services.scenarios import item_views
 
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
+
+
+@dataclass(frozen=True)
+class DemandBasis:
+    """Coverage weighted by a demand layer instead of population, as one reader may see it:
+    every count and sum that is published comes from ``demand.read``'s protection."""
+
+    layer: LayerSummary
+    shown: dict[str, Shown]  # per commune code
+    total: Shown
+    covered: Shown
+    uncovered: Shown
 
 
 @dataclass(frozen=True)
@@ -35,10 +52,15 @@ class CoverageRun:
     demand: list[cov.DemandPoint]
     supply: list[cov.SupplyPoint]
     basis_population: bool
+    demand_basis: DemandBasis | None = None
 
 
-def demand_points(session: Session, province_code: str, level: str) -> list[cov.DemandPoint]:
-    """Representative points of a province's communes (2025) or pre-2025 districts."""
+def demand_points(
+    session: Session, province_code: str, level: str, counts: dict[str, int] | None = None
+) -> list[cov.DemandPoint]:
+    """Representative points of a province's communes (2025) or pre-2025 districts, weighted
+    by population, or by a demand layer's ``counts`` per current commune when given (a
+    commune the layer does not hold is unknown)."""
     if level == "district":
         old_codes = [
             old for old, new in geography.province_code_map(session).items() if new == province_code
@@ -55,16 +77,14 @@ def demand_points(session: Session, province_code: str, level: str) -> list[cov.
             AdminUnit.province_code == province_code,
         )
     units = session.scalars(stmt.order_by(AdminUnit.code)).all()
-    return [
-        cov.DemandPoint(
-            u.code,
-            u.rep_lon,
-            u.rep_lat,
-            float(u.population) if u.population is not None else None,
-            u.name,
-        )
-        for u in units
-    ]
+
+    def weight(unit: AdminUnit) -> float | None:
+        if counts is not None:
+            found = counts.get(unit.code)
+            return float(found) if found is not None else None
+        return float(unit.population) if unit.population is not None else None
+
+    return [cov.DemandPoint(u.code, u.rep_lon, u.rep_lat, weight(u), u.name) for u in units]
 
 
 def reach_box(
@@ -130,9 +150,19 @@ def coverage(
     distance_km: float,
     level: str,
     scenario: Scenario | None = None,
+    demand_layer: int | None = None,
+    demand_reader: DemandReader | None = None,
 ) -> CoverageRun:
-    """Population (or units, where population is unknown) within reach of a facility."""
-    demand = demand_points(session, province_code, level)
+    """Population (or units, where population is unknown) within reach of a facility; with
+    ``demand_layer``, the layer's counts on the current communes instead of population."""
+    counts, summary = None, None
+    if demand_layer is not None and demand_reader is not None:
+        summary = demand_read.layer_summary(session, demand_reader, demand_layer)
+        if summary is None or summary.province_code != province_code:
+            raise PlanningError(str(_l("No such demand layer for this province.")))
+        counts = demand_read.exact_counts(session, demand_reader, demand_layer)
+        level = "commune"
+    demand = demand_points(session, province_code, level, counts)
     supply = supply_points(
         session,
         reader,
@@ -142,7 +172,26 @@ def coverage(
         scenario=scenario,
     )
     analysis = cov.analyse_coverage(demand, supply, distance_km)
-    return CoverageRun(analysis, demand, supply, analysis.total.basis == "population")
+    basis = None
+    if summary is not None and demand_reader is not None:
+        basis = _published(analysis, summary, demand_reader)
+    return CoverageRun(analysis, demand, supply, analysis.total.basis == "population", basis)
+
+
+def _published(
+    analysis: cov.CoverageAnalysis, layer: LayerSummary, reader: DemandReader
+) -> DemandBasis:
+    def counted(point: cov.PointCoverage) -> int | None:
+        return None if point.population is None else int(point.population)
+
+    points = analysis.points
+    return DemandBasis(
+        layer=layer,
+        shown={p.code: reader.show(counted(p)) for p in points},
+        total=reader.sum(counted(p) for p in points),
+        covered=reader.sum(counted(p) for p in points if p.covered),
+        uncovered=reader.sum(counted(p) for p in points if p.covered is False),
+    )
 
 
 def siting_candidates(
