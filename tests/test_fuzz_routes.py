@@ -64,6 +64,8 @@ VALID: dict[str, list[str]] = {
     "kind": ["upgrade", "repair"],
     "flag": ["stalled", "supervision_missing"],
     "facility": ["75-GENERAL-0001"],
+    # Coverage weighted by a demand layer (issue 15).
+    "demand": ["1"],
 }
 PARAMS = sorted(VALID)
 # Parameters a page checks first (a province the user covers, a layer that exists, a type).
@@ -183,7 +185,7 @@ PATH_VALID = {
     "facility_id": ["{facility}"],
     "user_id": ["{user}"],
     "scenario_id": ["{scenario}"],
-    "code": ["75", "QD-1520-LDTBXH-2015", "731"],
+    "code": ["75", "QD-1520-LDTBXH-2015", "731", "26188"],
     "edition": ["2025", "pre2025"],
     "level": ["province", "district", "commune"],
     "fmt": ["csv", "xlsx", "geojson"],
@@ -192,6 +194,7 @@ PATH_VALID = {
     "procedure_code": ["operating_licence", "small_facility"],
     "token": ["x" * 43],
     "index": ["0"],
+    "layer_id": ["1"],
 }
 
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")

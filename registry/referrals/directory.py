@@ -263,7 +263,11 @@ def directory(
         provinces=[match.province_code],
     )
     unit = geography.unit_by_code(session, match.code, Edition.CURRENT, Level.COMMUNE)
-    here = point(unit.rep_lon, unit.rep_lat) if unit and unit.rep_lon is not None else None
+    here = (
+        point(unit.rep_lon, unit.rep_lat)
+        if unit is not None and unit.rep_lon is not None and unit.rep_lat is not None
+        else None
+    )
     profiles = _profiles(session, [r.id for r in records if not r.confidential_type])
     entries: list[Entry] = []
     safe_place = False

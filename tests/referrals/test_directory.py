@@ -85,7 +85,8 @@ def test_communes_are_found_by_either_organisations_name_without_diacritics(
 def test_a_pre2025_name_says_which_commune_it_became(db_session):
     matches = directory.find_communes(db_session, "tan phong", province_code="75")
     match = next(m for m in matches if m.code == COMMUNE)
-    assert match.matched == "Tân Phong" and match.edition.value == "pre2025"
+    assert match.matched == "Tân Phong"
+    assert match.edition.value == "pre2025"
 
 
 def test_the_operator_finds_the_nearest_gbv_service_and_the_social_work_centre(
@@ -93,7 +94,8 @@ def test_the_operator_finds_the_nearest_gbv_service_and_the_social_work_centre(
 ):
     auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
     search = client.get("/referrals/?q=tan+trieu")
-    assert search.status_code == 302 and search.headers["Location"].endswith(f"/communes/{COMMUNE}")
+    assert search.status_code == 302
+    assert search.headers["Location"].endswith(f"/communes/{COMMUNE}")
     data = client.get(f"/referrals/communes/{COMMUNE}.json").get_json()
     assert data["nearest_gbv_service"]["code"] == services_near["near"].code
     assert data["nearest_gbv_service"]["distance_band"] == "< 5 km"
@@ -103,7 +105,8 @@ def test_the_operator_finds_the_nearest_gbv_service_and_the_social_work_centre(
     assert data["safe_place"]
     assert [h["number"] for h in data["hotlines"]] == ["111"]
     page = client.get(f"/referrals/communes/{COMMUNE}").get_data(as_text=True)
-    assert 'data-testid="nearest-gbv"' in page and services_near["near"].name in page
+    assert 'data-testid="nearest-gbv"' in page
+    assert services_near["near"].name in page
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.ADMIN, Role.LICENSING_OFFICER])
