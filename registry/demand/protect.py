@@ -79,10 +79,17 @@ def show_sum(values: Iterable[int | None], threshold: int, *, permitted: bool) -
     known = [v for v in values if v is not None]
     if not known:
         return UNKNOWN
-    total = sum(known)
-    if permitted or not any(is_small(v, threshold) for v in known):
-        return show(total, threshold, permitted=permitted)
-    if total < threshold:
+    small = any(is_small(v, threshold) for v in known)
+    return show_aggregate(sum(known), threshold, permitted=permitted, holds_small=small)
+
+
+def show_aggregate(value: int, threshold: int, *, permitted: bool, holds_small: bool) -> Shown:
+    """A figure computed from counts some of which are small (a covered total, a site's
+    gain): banded below the threshold, else rounded to tens, for a reader without the
+    permission; as it is otherwise."""
+    if permitted or not holds_small:
+        return show(value, threshold, permitted=permitted)
+    if value < threshold:
         return Shown(None, band_text(threshold), True)
-    rounded = round_to_tens(total)
+    rounded = round_to_tens(value)
     return Shown(None, f"≈ {rounded:,}".replace(",", "."), True)

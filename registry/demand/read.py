@@ -24,6 +24,7 @@ from registry.demand.protect import Shown
 from registry.demand.vocab import (
     FIGURE_LABELS,
     MEASURE_LABELS,
+    MEASURE_TYPES,
     METHOD_LABELS,
     FigureKind,
     Measure,
@@ -75,6 +76,13 @@ class DemandReader:
 
     def sum(self, values: Iterable[int | None]) -> Shown:
         return protect.show_sum(values, self.threshold, permitted=self.may_see_small)
+
+    def aggregate(self, value: float, counts: Iterable[int | None]) -> Shown:
+        """A figure computed from these counts (``protect.show_aggregate``)."""
+        small = any(protect.is_small(c, self.threshold) for c in counts)
+        return protect.show_aggregate(
+            round(value), self.threshold, permitted=self.may_see_small, holds_small=small
+        )
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,43 @@ def exact_counts(session: Session, reader: DemandReader, layer_id: int) -> dict[
             select(DemandCount.unit_code, DemandCount.total).where(DemandCount.layer_id == layer_id)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class CapacityPerNeed:
+    """Places in the operating facilities that serve the layer's group, per 100 people in
+    need, over the whole province."""
+
+    type_codes: tuple[str, ...]
+    facilities: int
+    capacity: int
+    need: Shown
+    per_100: float | None
+
+
+def capacity_per_need(
+    session: Session,
+    reader: DemandReader,
+    facility_reader: facilities_read.Reader,
+    view: LayerView,
+) -> CapacityPerNeed:
+    """The layer's need against the design capacity of the facilities of its types
+    (``MEASURE_TYPES``). For a reader who sees banded values, the ratio is taken on the
+    rounded need, so that it cannot give the exact total back."""
+    from registry.facilities.queries import FacilityFilter
+    from registry.facilities.vocab import Status
+
+    types = MEASURE_TYPES[view.layer.measure]
+    flt = FacilityFilter(
+        province=view.layer.province_code, types=list(types), statuses=[Status.OPERATING]
+    )
+    totals = facilities_read.unit_totals(session, facility_reader, flt, "province_code")
+    facilities, capacity = totals.get(view.layer.province_code, (0, 0))
+    exact = exact_counts(session, reader, view.layer.id) or {}
+    need = sum(exact.values())
+    basis = need if not view.total.suppressed else protect.round_to_tens(need)
+    per_100 = round(100.0 * capacity / basis, 1) if basis > 0 else None
+    return CapacityPerNeed(types, facilities, capacity, view.total, per_100)
 
 
 # --- outputs: the same values in every format -------------------------------------------------

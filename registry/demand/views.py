@@ -102,7 +102,11 @@ def import_layer():
 @bp.route("/layers/<int:layer_id>")
 @requires("demand.view")
 def layer(layer_id: int):
-    return render_template("demand/layer.html", view=_view(layer_id))
+    view = _view(layer_id)
+    supply = read.capacity_per_need(
+        db.session, _reader(), facilities_read.Reader.of(current_user), view
+    )
+    return render_template("demand/layer.html", view=view, supply=supply)
 
 
 @bp.route("/layers/<int:layer_id>.json")

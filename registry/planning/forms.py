@@ -135,12 +135,13 @@ class AnalysisForm(_GetForm):
     )
     level = SelectField(_l("Units"), default="commune", choices=choices(LEVEL_LABELS.items()))
     scenario = SelectField(_l("Scenario"), validators=[Optional()])
-
-
-class CoverageForm(AnalysisForm):
     # A demand layer (issue 15) weighs the current communes by its counts instead of
     # population; the choices are the layers of the province the reader may see.
     demand = SelectField(_l("Demand"), validators=[Optional()])
+
+
+class CoverageForm(AnalysisForm):
+    pass
 
 
 class SitingForm(AnalysisForm):

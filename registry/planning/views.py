@@ -551,7 +551,16 @@ def _analysis_form(form_cls: type[AnalysisForm]) -> AnalysisForm:
         form.province.data = current_user.province_code or "75"
     if not current_user.covers(form.province.data):
         abort(403)
+    _demand_choices(form, DemandReader.of(current_user))
     return form
+
+
+def _demand_choices(form: AnalysisForm, reader: DemandReader) -> None:
+    form.demand.choices = [("", _("Population"))] + [
+        (str(layer.id), layer.label)
+        for layer in demand_read.layers(db.session, reader)
+        if layer.province_code == form.province.data
+    ]
 
 
 def _form_scenario(form: AnalysisForm) -> Scenario | None:
@@ -568,11 +577,6 @@ def _form_scenario(form: AnalysisForm) -> Scenario | None:
 def coverage():
     form = _analysis_form(CoverageForm)
     demand_reader = DemandReader.of(current_user)
-    form.demand.choices = [("", _("Population"))] + [
-        (str(layer.id), layer.label)
-        for layer in demand_read.layers(db.session, demand_reader)
-        if layer.province_code == form.province.data
-    ]
     result = None
     if form.type_code.data and form.validate():
         try:
@@ -618,10 +622,17 @@ def coverage():
 @requires("plans.view")
 def siting_view():
     form = _analysis_form(SitingForm)
-    result, candidates, error = None, {}, None
+    result, candidates, error, published = None, {}, None, None
     scenario = _form_scenario(form)
     if form.type_code.data and form.validate():
+        demand_reader = DemandReader.of(current_user)
+        layer_id = parse_int(form.demand.data, low=1)
+        layer, counts = None, None
         try:
+            if layer_id is not None:
+                layer, counts = services.layer_counts(
+                    db.session, demand_reader, layer_id, form.province.data
+                )
             result, candidates = services.suggest_sites(
                 db.session,
                 _reader(),
@@ -633,9 +644,14 @@ def siting_view():
                 k=int(form.k.data or 3),
                 time_limit_s=float(form.time_limit.data or 20),
                 scenario=scenario,
+                demand_counts=counts,
             )
         except siting.SitingError as exc:
             error = str(exc)
+        except services.PlanningError:
+            abort(404)
+        if result is not None and layer is not None and counts is not None:
+            published = services.published_siting(result, layer, counts, demand_reader)
     return render_template(
         "planning/siting.html",
         form=form,
@@ -644,4 +660,5 @@ def siting_view():
         error=error,
         scenario=scenario,
         item_form=_item_form(scenario) if scenario else None,
+        published=published,
     )

@@ -79,6 +79,14 @@ def _index(public: bool):
         provinces=dict(province_choices()),
         hotlines=_hotlines(),
         locale=_locale(),
+        boundaries_url=None
+        if public
+        else url_for(
+            "maps.boundaries",
+            edition="2025",
+            level="commune",
+            province=current_user.province_code or "75",
+        ),
     )
 
 

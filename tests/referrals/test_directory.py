@@ -150,3 +150,12 @@ def test_distance_bands():
         "30–60 km",
         "> 60 km",
     ]
+
+
+def test_the_operator_page_offers_the_map_click_and_the_public_page_does_not(client, auth):
+    public = client.get("/referrals/public/").get_data(as_text=True)
+    assert 'id="referral-map"' not in public
+    auth.login(UserFactory(role=Role.VIEWER, province_code="75"))
+    page = client.get("/referrals/").get_data(as_text=True)
+    assert 'id="referral-map"' in page
+    assert "referrals.js" in page

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import clock
+from registry.demand import protect
 from registry.demand import read as demand_read
 from registry.demand.protect import Shown
 from registry.demand.read import DemandReader, LayerSummary
@@ -157,10 +158,7 @@ def coverage(
     ``demand_layer``, the layer's counts on the current communes instead of population."""
     counts, summary = None, None
     if demand_layer is not None and demand_reader is not None:
-        summary = demand_read.layer_summary(session, demand_reader, demand_layer)
-        if summary is None or summary.province_code != province_code:
-            raise PlanningError(str(_l("No such demand layer for this province.")))
-        counts = demand_read.exact_counts(session, demand_reader, demand_layer)
+        summary, counts = layer_counts(session, demand_reader, demand_layer, province_code)
         level = "commune"
     demand = demand_points(session, province_code, level, counts)
     supply = supply_points(
@@ -176,6 +174,67 @@ def coverage(
     if summary is not None and demand_reader is not None:
         basis = _published(analysis, summary, demand_reader)
     return CoverageRun(analysis, demand, supply, analysis.total.basis == "population", basis)
+
+
+def layer_counts(
+    session: Session, reader: DemandReader, layer_id: int, province_code: str
+) -> tuple[LayerSummary, dict[str, int]]:
+    """A demand layer of the province the reader may see, with its plain counts (for the
+    analysis only: what is published goes through the reader's protection)."""
+    summary = demand_read.layer_summary(session, reader, layer_id)
+    counts = demand_read.exact_counts(session, reader, layer_id)
+    if summary is None or counts is None or summary.province_code != province_code:
+        raise PlanningError(str(_l("No such demand layer for this province.")))
+    return summary, counts
+
+
+@dataclass(frozen=True)
+class SitingDemand:
+    """A siting run weighted by a demand layer, as the reader may see its figures."""
+
+    layer: LayerSummary
+    total: Shown
+    before: Shown
+    after: Shown
+    added: dict[str, Shown]  # per candidate id
+    standalone: dict[str, Shown]
+
+
+def published_siting(
+    result: siting.SitingResult,
+    layer: LayerSummary,
+    counts: dict[str, int],
+    reader: DemandReader,
+) -> SitingDemand:
+    """The figures of a siting run over a demand layer: a site's gain is the sum of the
+    communes it newly covers; the other figures hold every count."""
+    values = list(counts.values())
+    if result.basis != "population":  # some commune has no count: the figures count units
+
+        def units(value: float) -> Shown:
+            return protect.show(round(value), reader.threshold, permitted=True)
+
+        return SitingDemand(
+            layer=layer,
+            total=units(result.demand_total),
+            before=units(result.covered_before),
+            after=units(result.covered_after),
+            added={s.candidate_id: units(s.added_demand) for s in result.chosen},
+            standalone={s.candidate_id: units(s.standalone_demand) for s in result.chosen},
+        )
+    return SitingDemand(
+        layer=layer,
+        total=reader.aggregate(result.demand_total, values),
+        before=reader.aggregate(result.covered_before, values),
+        after=reader.aggregate(result.covered_after, values),
+        added={
+            s.candidate_id: reader.sum(counts.get(c) for c in s.covered_codes)
+            for s in result.chosen
+        },
+        standalone={
+            s.candidate_id: reader.aggregate(s.standalone_demand, values) for s in result.chosen
+        },
+    )
 
 
 def _published(
@@ -234,9 +293,13 @@ def suggest_sites(
     k: int,
     time_limit_s: float,
     scenario: Scenario | None = None,
+    demand_counts: dict[str, int] | None = None,
 ) -> tuple[siting.SitingResult, dict[str, siting.CandidateSite]]:
-    """Run MCLP (k new sites) or LSCP (fewest sites) with the existing network fixed."""
-    demand = demand_points(session, province_code, level)
+    """Run MCLP (k new sites) or LSCP (fewest sites) with the existing network fixed; the
+    current communes weighted by ``demand_counts`` (a demand layer) when given."""
+    if demand_counts is not None:
+        level = "commune"
+    demand = demand_points(session, province_code, level, demand_counts)
     existing = supply_points(
         session,
         reader,
