@@ -90,6 +90,22 @@ class Config:
 
     PAGE_SIZE = 25
 
+    # Demand layers (issue 15): published counts from 1 to this number minus one are shown
+    # as "< N" to readers without demand.view_small_numbers (a small commune's count could
+    # identify a child or a victim).
+    DEMAND_SMALL_NUMBER_THRESHOLD = 5
+    # Hotlines the referral directory names for every commune, each with its source. 111 is
+    # the national child-protection hotline (Đồng Nai plan 2735/KH-UBND, III.2.c). A site adds
+    # its own (a provincial GBV hotline) with its source.
+    REFERRAL_HOTLINES: tuple[dict[str, str], ...] = (
+        {
+            "number": "111",
+            "name_vi": "Tổng đài điện thoại quốc gia bảo vệ trẻ em",
+            "name_en": "National child-protection hotline",
+            "source": "Kế hoạch 2735/KH-UBND tỉnh Đồng Nai (2018), mục III.2.c",
+        },
+    )
+
     # Licensing (issue 10). Licence numbers: fields seq (per province and year), province
     # (code) and year, e.g. "{seq:03d}/GP-{province}" -> "007/GP-75".
     LICENSING_NUMBER_FORMAT = "{seq:03d}/GP-{province}"

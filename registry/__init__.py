@@ -126,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.audit import views as audit_views  # noqa: F401
     from registry.auth import bp as auth_bp
     from registry.auth import views as auth_views  # noqa: F401
+    from registry.demand import bp as demand_bp
+    from registry.demand import views as demand_views  # noqa: F401
     from registry.facilities import bp as facilities_bp
     from registry.facilities import io_views, views  # noqa: F401
     from registry.geography import bp as geography_bp
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.maps import views as maps_views  # noqa: F401
     from registry.planning import bp as planning_bp
     from registry.planning import views as planning_views  # noqa: F401
+    from registry.referrals import bp as referrals_bp
+    from registry.referrals import views as referrals_views  # noqa: F401
 
     for bp in (
         main_bp,
@@ -154,6 +158,8 @@ def register_blueprints(app: Flask) -> None:
         licensing_bp,
         investment_bp,
         ogc_bp,
+        demand_bp,
+        referrals_bp,
     ):
         app.register_blueprint(bp)
 

@@ -50,3 +50,33 @@ def append_row(sheet: Any, values: Iterable[Any]) -> list[Cell]:
     cells = [xlsx_cell(sheet, value) for value in values]
     sheet.append(cells)
     return cells
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_bytes(fmt: str, headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A plain table as CSV (UTF-8 with BOM, for Excel; text guarded) or XLSX (one sheet)."""
+    import csv
+    import io
+
+    headers = list(headers)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(
+                ["" if v is None else guard(v) if isinstance(v, str) else v for v in row]
+            )
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    append_row(sheet, headers)
+    for row in rows:
+        append_row(sheet, row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

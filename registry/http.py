@@ -138,3 +138,31 @@ def to_int(value: object, *, low: int = 0, high: int = INT_MAX) -> int:
     if number is None or not low <= number <= high:
         raise ValueError(f"not a whole number within {low}..{high}")
     return number
+
+
+def send_table(body: bytes, fmt: str, stem: str) -> Any:
+    """A CSV or XLSX export (``cells.table_bytes``) as a download that is never cached."""
+    import io
+
+    from flask import send_file
+
+    from registry.cells import XLSX_MIMETYPE
+
+    response = send_file(
+        io.BytesIO(body),
+        mimetype="text/csv" if fmt == "csv" else XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{stem}.{fmt}",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def flash_form_errors(form: Any) -> None:
+    """Every field error of a form posted from a page that is not the form's own."""
+    from flask import flash
+
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "danger")

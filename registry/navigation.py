@@ -30,6 +30,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("planning", "planning.index", "plans.view", _l("Planning")),
     NavItem("licensing", "licensing.index", "licensing.view", _l("Licensing")),
     NavItem("investment", "investment.index", "investment.view", _l("Investment")),
+    NavItem("demand", "demand.index", "demand.view", _l("Demand")),
+    NavItem("referrals", "referrals.index", "referrals.view", _l("Referral directory")),
     NavItem("geography", "geography.index", "geography.view", _l("Administrative units")),
     NavItem("audit", "audit.index", "audit.view", _l("Audit log")),
     NavItem("users", "admin.users", "users.manage", _l("Users")),

@@ -178,6 +178,28 @@ MATRIX: list[tuple[str, str, str, set[Role]]] = [
     # Personal API tokens (issue 13): every signed-in user manages their own.
     ("api_tokens.index", "GET", "/account/api-tokens/", ALL),
     ("api_tokens.revoke", "POST", "/account/api-tokens/999999/revoke", ALL),
+    # Demand layers and facility figures (issue 15): everyone reads (small numbers banded),
+    # planners and admins import; facility figures are kept by the facility writers.
+    ("demand.index", "GET", "/demand/", ALL),
+    ("demand.import_layer", "GET", "/demand/import", PLANNERS),
+    ("demand.layer", "GET", "/demand/layers/{layer}", ALL),
+    ("demand.layer_json", "GET", "/demand/layers/{layer}.json", ALL),
+    ("demand.layer_export", "GET", "/demand/layers/{layer}/export.csv", ALL),
+    ("demand.layer_map", "GET", "/demand/layers/{layer}/map", ALL),
+    ("demand.layer_map_json", "GET", "/demand/layers/{layer}/map.json", ALL),
+    ("demand.facility_figures", "GET", "/demand/facilities/{facility}/figures", ALL),
+    ("demand.record_figure", "POST", "/demand/facilities/{facility}/figures", WRITERS),
+    ("demand.figures", "GET", "/demand/figures", ALL),
+    ("demand.figures_export", "GET", "/demand/figures.xlsx", ALL),
+    # The referral directory (issue 15): every signed-in user is a hotline operator.
+    ("referrals.index", "GET", "/referrals/?q=tan+trieu", ALL),
+    ("referrals.commune", "GET", "/referrals/communes/26188", ALL),
+    ("referrals.commune_json", "GET", "/referrals/communes/26188.json", ALL),
+    ("referrals.at", "GET", "/referrals/at.json?lon=106.8182&lat=11.0117", ALL),
+    ("referrals.facility", "GET", "/referrals/facilities/{facility}", ALL),
+    ("referrals.save_profile", "POST", "/referrals/facilities/{facility}/profile", WRITERS),
+    ("referrals.save_links", "POST", "/referrals/facilities/{facility}/links", WRITERS),
+    ("referrals.links_export", "GET", "/referrals/links.csv", ALL),
 ]
 
 # The JSON API (issue 13) answers a missing sign-in with 401 problem+json, not a redirect, and
@@ -214,6 +236,8 @@ API_MATRIX: list[tuple[str, str, str, set[Role]]] = [
     ("api_licensing.get_licence", "GET", "/api/v1/licensing/licences/{licence}", LICENSING),
     ("api_investment.list_projects", "GET", "/api/v1/projects", ALL),
     ("api_investment.get_project", "GET", "/api/v1/projects/{project}", ALL),
+    ("api_referrals.find_communes", "GET", "/api/v1/referrals/communes?q=tan+trieu", ALL),
+    ("api_referrals.get_directory", "GET", "/api/v1/referrals/communes/26188", ALL),
 ]
 
 # Reachable without logging in, on purpose.
@@ -251,6 +275,10 @@ PUBLIC = {
     "ogc.collection",
     "ogc.items",
     "ogc.feature",
+    # The public referral directory (issue 15): public services only, no login.
+    "referrals.public_index",
+    "referrals.public_commune",
+    "referrals.public_commune_json",
 }
 
 
@@ -398,11 +426,34 @@ def _investment_ids(db_session) -> dict:
     }
 
 
+def _demand_ids(db_session) -> dict:
+    """A demand layer of Đồng Nai (75) with one commune's count."""
+    from datetime import date
+
+    from registry.demand.models import DemandCount, DemandLayer
+    from registry.demand.vocab import Measure, Method
+
+    layer = DemandLayer(
+        measure=Measure.CHILDREN,
+        province_code="75",
+        edition="2025",
+        level="commune",
+        as_of=date(2025, 12, 31),
+        source="Ma trận",
+    )
+    layer.counts = [DemandCount(unit_code="26188", total=3, method=Method.DIRECT)]
+    db_session.add(layer)
+    db_session.flush()
+    return {"layer": layer.id}
+
+
 def _ids_for(db_session, template: str) -> dict | None:
     if template.startswith("/api/v1/"):
         template = "/" + template.removeprefix("/api/v1/").replace("projects", "investment")
         template = template.replace("plan-checks", "planning").replace("plans", "planning")
         template = template.replace("scenarios", "planning")
+    if template.startswith("/demand/layers"):
+        return _demand_ids(db_session)
     if template.startswith("/investment"):
         return _investment_ids(db_session)
     if template.startswith("/planning"):

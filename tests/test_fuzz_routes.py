@@ -74,6 +74,8 @@ VALID: dict[str, list[str]] = {
     "datetime": ["2020-01-01T00:00:00Z/..", "../2025-07-01", "2024-05-01"],
     "province_code": ["75"],
     "commune_code": ["26041"],
+    # Coverage weighted by a demand layer (issue 15).
+    "demand": ["1"],
 }
 PARAMS = sorted(VALID)
 # Parameters a page checks first (a province the user covers, a layer that exists, a type).
@@ -193,7 +195,7 @@ PATH_VALID = {
     "facility_id": ["{facility}"],
     "user_id": ["{user}"],
     "scenario_id": ["{scenario}"],
-    "code": ["75", "QD-1520-LDTBXH-2015", "731"],
+    "code": ["75", "QD-1520-LDTBXH-2015", "731", "26188"],
     "edition": ["2025", "pre2025"],
     "level": ["province", "district", "commune"],
     "fmt": ["csv", "xlsx", "geojson"],
@@ -204,6 +206,7 @@ PATH_VALID = {
     "index": ["0"],
     "collection_id": ["facilities", "admin-units-2025-commune", "admin-units-pre2025-district"],
     "feature_id": ["75-GENERAL-0001", "26041", "731"],
+    "layer_id": ["1"],
 }
 
 _PLACEHOLDER = re.compile(r"<(?:[^<>:]+:)?(\w+)>")

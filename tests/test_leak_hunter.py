@@ -116,6 +116,7 @@ class Seed:
     other_user_id: int
     licensing: dict[str, list[str]] = field(default_factory=dict)
     investment: dict[str, list[str]] = field(default_factory=dict)
+    demand: dict[str, list[str]] = field(default_factory=dict)
     commune_points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
@@ -232,6 +233,7 @@ def _seed(db_session) -> Seed:
     db_session.flush()
     licensing = _seed_licensing(db_session, records["A"].code)
     investment = _seed_investment(db_session, records["A"].id, records["C"].id)
+    demand = _seed_demand(db_session, places["A"].commune)
 
     # Committed (into the test's outer transaction), as a site's data is: the answers the
     # open interfaces keep between requests are then kept during the hunt too.
@@ -250,6 +252,7 @@ def _seed(db_session) -> Seed:
         other_user_id=other.id,
         licensing=licensing,
         investment=investment,
+        demand=demand,
         commune_points={c: (lon, lat) for c, lon, lat in communes if lon is not None},
     )
 
@@ -324,6 +327,26 @@ def _seed_investment(db_session, a_id: int, c_id: int) -> dict[str, list[str]]:
     return ids
 
 
+def _seed_demand(db_session, commune: str) -> dict[str, list[str]]:
+    """A demand layer on shelter A's commune: its page, map, exports and the coverage it
+    weighs. (The directory of A's commune is hunted through the fillers and map clicks.)"""
+    from datetime import date
+
+    from registry.demand import services as demand
+    from registry.demand.vocab import Measure
+    from registry.geography.models import Edition
+
+    layer = demand.import_layer(
+        db_session,
+        f"Mã xã,Tổng số,Nam,Nữ\n{commune},3,1,2\n".encode(),
+        "csv",
+        demand.LayerInput(Measure.CHILDREN, "75", Edition.CURRENT, date(2025, 12, 31), "Thử"),
+        actor="leak-hunter",
+    )
+    db_session.flush()
+    return {"layer_id": [str(layer.id)]}
+
+
 # --- readers ---------------------------------------------------------------------------------
 
 
@@ -390,6 +413,11 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         # photos in the seed (a photo is an image, no text to hunt), so that page is a 404.
         **seed.licensing,
         **seed.investment,
+        **seed.demand,
+        **{
+            f"referrals.{endpoint}:code": [a.commune, seed.places["C"].commune]
+            for endpoint in ("commune", "commune_json", "public_commune", "public_commune_json")
+        },
         "inspection_id": ["1"],
         "index": ["0"],
         "procedure_code": ["operating_licence", "small_facility"],
@@ -400,6 +428,7 @@ def _fillers(seed: Seed) -> dict[str, list[str]]:
         "ogc.feature:feature_id": [*seed.codes.values(), a.commune],
         "api_geography.get_unit:code": ["75", a.commune, a.district or "731"],
         "api_planning.get_plan:code": seed.plans,
+        "api_referrals.get_directory:code": [a.commune, seed.places["C"].commune],
     }
 
 
@@ -525,6 +554,23 @@ def _extra_urls(seed: Seed) -> list[str]:
         "/ogc/collections/facilities?f=json",
         "/ogc/collections?f=json",
     ]
+    # The referral directory: a map click on the exact points, the commune searched by name.
+    layer = seed.demand["layer_id"][0]
+    for spec in (a, c):
+        urls += [
+            f"/referrals/at.json?lon={spec.spec.lon}&lat={spec.spec.lat}",
+            f"/referrals/at.json?lon={spec.rep[0]}&lat={spec.rep[1]}",
+            f"/api/v1/referrals/communes?lon={spec.spec.lon}&lat={spec.spec.lat}",
+        ]
+    urls += [
+        f"/referrals/?q={quote(SHELTER_A.name)}",
+        f"/referrals/public/?q={quote(SHELTER_A.name)}",
+        f"/api/v1/referrals/communes?q={quote(SHELTER_A.name)}",
+        f"/planning/coverage?province=75&type_code={CONFIDENTIAL_TYPE}&distance_km=15"
+        f"&level=commune&demand={layer}",
+        "/demand/figures?province=75",
+        "/demand/figures.csv?province=75",
+    ]
     # Text queries with the secret words: the hunt ignores the word the URL itself carries.
     for spec in FACILITY_SPECS:
         for word in spec.words:
@@ -533,6 +579,7 @@ def _extra_urls(seed: Seed) -> list[str]:
                 f"/map/data?q={quote(word)}",
                 f"/facilities/export.csv?q={quote(word)}",
                 f"/api/v1/facilities?q={quote(word)}",
+                f"/referrals/?q={quote(word)}",
             ]
     return urls
 

@@ -5,7 +5,7 @@ import pytest
 from registry.auth.permissions import Role
 from tests.factories import UserFactory
 
-EVERYONE = {"facilities", "map", "planning", "geography", "investment"}
+EVERYONE = {"facilities", "map", "planning", "geography", "investment", "demand", "referrals"}
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "investment.view": ALL_ROLES,
     "investment.edit": frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER}),
     "investment.handover": frozenset({Role.ADMIN, Role.INVESTMENT_OFFICER}),
+    # Demand layers from aggregated counts (issue 15): everyone signed in reads them, counts
+    # below DEMAND_SMALL_NUMBER_THRESHOLD banded ("< 5") unless view_small_numbers is held.
+    "demand.view": ALL_ROLES,
+    "demand.import": frozenset({Role.ADMIN, Role.PLANNER}),
+    "demand.view_small_numbers": frozenset({Role.ADMIN, Role.PLANNER}),
+    # The referral directory: every signed-in user (hotline operators) may search it.
+    "referrals.view": ALL_ROLES,
 }
 
 

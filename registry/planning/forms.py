@@ -122,7 +122,9 @@ class TargetsImportForm(Form):
     submit = SubmitField(_l("Import"))
 
 
-class CoverageForm(_GetForm):
+class AnalysisForm(_GetForm):
+    """What coverage and siting both ask: where, which type, how far, which units."""
+
     province = SelectField(_l("Province"), validators=[Optional()])
     type_code = SelectField(_l("Type"), validators=[Optional()])
     distance_km = FloatField(
@@ -133,9 +135,16 @@ class CoverageForm(_GetForm):
     )
     level = SelectField(_l("Units"), default="commune", choices=choices(LEVEL_LABELS.items()))
     scenario = SelectField(_l("Scenario"), validators=[Optional()])
+    # A demand layer (issue 15) weighs the current communes by its counts instead of
+    # population; the choices are the layers of the province the reader may see.
+    demand = SelectField(_l("Demand"), validators=[Optional()])
 
 
-class SitingForm(CoverageForm):
+class CoverageForm(AnalysisForm):
+    pass
+
+
+class SitingForm(AnalysisForm):
     model = SelectField(_l("Model"), default="mclp", choices=choices(MODEL_LABELS.items()))
     k = IntegerField(
         _l("New sites (k)"),

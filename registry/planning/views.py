@@ -22,6 +22,8 @@ from flask_login import current_user
 
 from registry.auth.decorators import requires
 from registry.bounds import VIETNAM_BBOX
+from registry.demand import read as demand_read
+from registry.demand.read import DemandReader
 from registry.errors import PermissionDenied
 from registry.extensions import db
 from registry.facilities import read
@@ -36,6 +38,7 @@ from registry.i18n import _
 from registry.planning import bp, reports, services, siting
 from registry.planning.forms import (
     ACTION_LABELS,
+    AnalysisForm,
     CheckForm,
     ConfirmForm,
     CopyForm,
@@ -539,7 +542,7 @@ def compare():
 # --- coverage and siting ---------------------------------------------------------------------
 
 
-def _analysis_form(form_cls: type[CoverageForm]) -> CoverageForm:
+def _analysis_form(form_cls: type[AnalysisForm]) -> AnalysisForm:
     form = form_cls(request.args)
     form.province.choices = _province_choices()
     form.type_code.choices = _type_choices()
@@ -548,10 +551,19 @@ def _analysis_form(form_cls: type[CoverageForm]) -> CoverageForm:
         form.province.data = current_user.province_code or "75"
     if not current_user.covers(form.province.data):
         abort(403)
+    _demand_choices(form, DemandReader.of(current_user))
     return form
 
 
-def _form_scenario(form: CoverageForm) -> Scenario | None:
+def _demand_choices(form: AnalysisForm, reader: DemandReader) -> None:
+    form.demand.choices = [("", _("Population"))] + [
+        (str(layer.id), layer.label)
+        for layer in demand_read.layers(db.session, reader)
+        if layer.province_code == form.province.data
+    ]
+
+
+def _form_scenario(form: AnalysisForm) -> Scenario | None:
     if not form.scenario.data:
         return None
     scenario = _get_scenario(parse_int(form.scenario.data, low=1) or abort(404))
@@ -564,23 +576,40 @@ def _form_scenario(form: CoverageForm) -> Scenario | None:
 @requires("plans.view")
 def coverage():
     form = _analysis_form(CoverageForm)
+    demand_reader = DemandReader.of(current_user)
     result = None
     if form.type_code.data and form.validate():
-        result = services.coverage(
-            db.session,
-            _reader(),
-            province_code=form.province.data,
-            type_codes=[form.type_code.data],
-            distance_km=float(form.distance_km.data or 15),
-            level=form.level.data,
-            scenario=_form_scenario(form),
-        )
+        try:
+            result = services.coverage(
+                db.session,
+                _reader(),
+                province_code=form.province.data,
+                type_codes=[form.type_code.data],
+                distance_km=float(form.distance_km.data or 15),
+                level=form.level.data,
+                scenario=_form_scenario(form),
+                demand_layer=parse_int(form.demand.data, low=1),
+                demand_reader=demand_reader,
+            )
+        except services.PlanningError:
+            abort(404)
     map_data = None
     if result is not None:
+        basis = result.demand_basis
         map_data = {
             "radius_km": result.analysis.distance_km,
             "demand": [
-                [d.lon, d.lat, p.covered, f"{d.name} ({d.code})"]
+                [
+                    d.lon,
+                    d.lat,
+                    p.covered,
+                    f"{d.name} ({d.code})"
+                    + (
+                        f": {basis.shown[d.code].text}"
+                        if basis and basis.shown[d.code].text
+                        else ""
+                    ),
+                ]
                 for d, p in zip(result.demand, result.analysis.points, strict=True)
                 if d.lon is not None
             ],
@@ -593,10 +622,17 @@ def coverage():
 @requires("plans.view")
 def siting_view():
     form = _analysis_form(SitingForm)
-    result, candidates, error = None, {}, None
+    result, candidates, error, published = None, {}, None, None
     scenario = _form_scenario(form)
     if form.type_code.data and form.validate():
+        demand_reader = DemandReader.of(current_user)
+        layer_id = parse_int(form.demand.data, low=1)
+        layer, counts = None, None
         try:
+            if layer_id is not None:
+                layer, counts = services.layer_counts(
+                    db.session, demand_reader, layer_id, form.province.data
+                )
             result, candidates = services.suggest_sites(
                 db.session,
                 _reader(),
@@ -608,9 +644,14 @@ def siting_view():
                 k=int(form.k.data or 3),
                 time_limit_s=float(form.time_limit.data or 20),
                 scenario=scenario,
+                demand_counts=counts,
             )
         except siting.SitingError as exc:
             error = str(exc)
+        except services.PlanningError:
+            abort(404)
+        if result is not None and layer is not None and counts is not None:
+            published = services.published_siting(result, layer, counts, demand_reader)
     return render_template(
         "planning/siting.html",
         form=form,
@@ -619,4 +660,5 @@ def siting_view():
         error=error,
         scenario=scenario,
         item_form=_item_form(scenario) if scenario else None,
+        published=published,
     )

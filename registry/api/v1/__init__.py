@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         investment,
         licensing,
         planning,
+        referrals,
     )
     from registry.api.v1.common import RegistryApi
 
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
         planning.blp,
         licensing.blp,
         investment.blp,
+        referrals.blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
     app.register_blueprint(docs.bp)

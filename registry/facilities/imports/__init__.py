@@ -38,6 +38,7 @@ from registry.facilities.imports.readers import (
     UploadRejected,
     detect_format,
     read_file,
+    table_records,
 )
 from registry.facilities.imports.uploads import UploadStore
 from registry.facilities.imports.writing import ImportFailed, apply
@@ -65,5 +66,6 @@ __all__ = [
     "column_label",
     "detect_format",
     "read_file",
+    "table_records",
     "validate",
 ]

@@ -7,8 +7,10 @@ Cells are not interpreted here (``parsing`` does that).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import itertools
 import json
 import warnings
 import zipfile
@@ -115,7 +117,20 @@ def _rows_from_table(records: Iterator[tuple[int, list[Any]]], fmt: str) -> Sour
     return SourceFile(fmt, rows, written, unknown)
 
 
-def _read_csv(data: bytes) -> SourceFile:
+def table_records(data: bytes, fmt: str) -> list[tuple[int, list[Any]]]:
+    """The numbered rows of raw cells of a CSV or XLSX file, header row first, after the same
+    checks the facility import makes (type, encoding, size); for other imports of tables
+    (demand counts) that map their own headers. At most ``MAX_ROWS`` + 1 data rows."""
+    if not data:
+        raise UploadRejected(str(_l("The file is empty.")))
+    limit = MAX_ROWS + 2
+    if fmt == "csv":
+        return list(itertools.islice(_csv_records(data), limit))
+    with _xlsx_records(data) as records:
+        return list(itertools.islice(records, limit))
+
+
+def _csv_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
         raise UploadRejected(str(_l("This is not a CSV text file.")))
     try:
@@ -127,18 +142,19 @@ def _read_csv(data: bytes) -> SourceFile:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def records() -> Iterator[tuple[int, list[Any]]]:
-        # Numbered by record, not by line: a quoted multi-line cell is one row in Excel too.
-        yield from enumerate(reader, start=1)
-
+    # Numbered by record, not by line: a quoted multi-line cell is one row in Excel too.
     try:
-        return _rows_from_table(records(), "csv")
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise UploadRejected(str(_l("The CSV file cannot be read: %(error)s", error=exc))) from None
 
 
-def _read_xlsx(data: bytes) -> SourceFile:
+def _read_csv(data: bytes) -> SourceFile:
+    return _rows_from_table(_csv_records(data), "csv")
+
+
+@contextlib.contextmanager
+def _xlsx_records(data: bytes) -> Iterator[Iterator[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
     not_xlsx = str(_l("This is not an Excel workbook (.xlsx)."))
@@ -164,13 +180,17 @@ def _read_xlsx(data: bytes) -> SourceFile:
         raise UploadRejected(not_xlsx) from None
     try:
         sheet = workbook.worksheets[0]
-        records = (
+        yield (
             (number, list(cells))
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
-        return _rows_from_table(records, "xlsx")
     finally:
         workbook.close()
+
+
+def _read_xlsx(data: bytes) -> SourceFile:
+    with _xlsx_records(data) as records:
+        return _rows_from_table(records, "xlsx")
 
 
 def _read_geojson(data: bytes) -> SourceFile:

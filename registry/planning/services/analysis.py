@@ -16,17 +16,35 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import clock
+from registry.demand import protect
+from registry.demand import read as demand_read
+from registry.demand.protect import Shown
+from registry.demand.read import DemandReader, LayerSummary
 from registry.facilities.read import Reader
 from registry.geography import services as geography
 from registry.geography.models import AdminUnit, Edition, Level
+from registry.i18n import _l
 from registry.planning import coverage as cov
 from registry.planning import siting
 from registry.planning.models import ItemAction, Scenario
 from registry.planning.services.checks import apply_scenario, facility_facts, scenario_as_of
+from registry.planning.services.plans import PlanningError
 from registry.planning.services.scenarios import item_views
 
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
+
+
+@dataclass(frozen=True)
+class DemandBasis:
+    """Coverage weighted by a demand layer instead of population, as one reader may see it:
+    every count and sum that is published comes from ``demand.read``'s protection."""
+
+    layer: LayerSummary
+    shown: dict[str, Shown]  # per commune code
+    total: Shown
+    covered: Shown
+    uncovered: Shown
 
 
 @dataclass(frozen=True)
@@ -35,10 +53,15 @@ class CoverageRun:
     demand: list[cov.DemandPoint]
     supply: list[cov.SupplyPoint]
     basis_population: bool
+    demand_basis: DemandBasis | None = None
 
 
-def demand_points(session: Session, province_code: str, level: str) -> list[cov.DemandPoint]:
-    """Representative points of a province's communes (2025) or pre-2025 districts."""
+def demand_points(
+    session: Session, province_code: str, level: str, counts: dict[str, int] | None = None
+) -> list[cov.DemandPoint]:
+    """Representative points of a province's communes (2025) or pre-2025 districts, weighted
+    by population, or by a demand layer's ``counts`` per current commune when given (a
+    commune the layer does not hold is unknown)."""
     if level == "district":
         old_codes = [
             old for old, new in geography.province_code_map(session).items() if new == province_code
@@ -55,16 +78,14 @@ def demand_points(session: Session, province_code: str, level: str) -> list[cov.
             AdminUnit.province_code == province_code,
         )
     units = session.scalars(stmt.order_by(AdminUnit.code)).all()
-    return [
-        cov.DemandPoint(
-            u.code,
-            u.rep_lon,
-            u.rep_lat,
-            float(u.population) if u.population is not None else None,
-            u.name,
-        )
-        for u in units
-    ]
+
+    def weight(unit: AdminUnit) -> float | None:
+        if counts is not None:
+            found = counts.get(unit.code)
+            return float(found) if found is not None else None
+        return float(unit.population) if unit.population is not None else None
+
+    return [cov.DemandPoint(u.code, u.rep_lon, u.rep_lat, weight(u), u.name) for u in units]
 
 
 def reach_box(
@@ -130,9 +151,16 @@ def coverage(
     distance_km: float,
     level: str,
     scenario: Scenario | None = None,
+    demand_layer: int | None = None,
+    demand_reader: DemandReader | None = None,
 ) -> CoverageRun:
-    """Population (or units, where population is unknown) within reach of a facility."""
-    demand = demand_points(session, province_code, level)
+    """Population (or units, where population is unknown) within reach of a facility; with
+    ``demand_layer``, the layer's counts on the current communes instead of population."""
+    counts, summary = None, None
+    if demand_layer is not None and demand_reader is not None:
+        summary, counts = layer_counts(session, demand_reader, demand_layer, province_code)
+        level = "commune"
+    demand = demand_points(session, province_code, level, counts)
     supply = supply_points(
         session,
         reader,
@@ -142,7 +170,87 @@ def coverage(
         scenario=scenario,
     )
     analysis = cov.analyse_coverage(demand, supply, distance_km)
-    return CoverageRun(analysis, demand, supply, analysis.total.basis == "population")
+    basis = None
+    if summary is not None and demand_reader is not None:
+        basis = _published(analysis, summary, demand_reader)
+    return CoverageRun(analysis, demand, supply, analysis.total.basis == "population", basis)
+
+
+def layer_counts(
+    session: Session, reader: DemandReader, layer_id: int, province_code: str
+) -> tuple[LayerSummary, dict[str, int]]:
+    """A demand layer of the province the reader may see, with its plain counts (for the
+    analysis only: what is published goes through the reader's protection)."""
+    summary = demand_read.layer_summary(session, reader, layer_id)
+    counts = demand_read.exact_counts(session, reader, layer_id)
+    if summary is None or counts is None or summary.province_code != province_code:
+        raise PlanningError(str(_l("No such demand layer for this province.")))
+    return summary, counts
+
+
+@dataclass(frozen=True)
+class SitingDemand:
+    """A siting run weighted by a demand layer, as the reader may see its figures."""
+
+    layer: LayerSummary
+    total: Shown
+    before: Shown
+    after: Shown
+    added: dict[str, Shown]  # per candidate id
+    standalone: dict[str, Shown]
+
+
+def published_siting(
+    result: siting.SitingResult,
+    layer: LayerSummary,
+    counts: dict[str, int],
+    reader: DemandReader,
+) -> SitingDemand:
+    """The figures of a siting run over a demand layer: a site's gain is the sum of the
+    communes it newly covers; the other figures hold every count."""
+    values = list(counts.values())
+    if result.basis != "population":  # some commune has no count: the figures count units
+
+        def units(value: float) -> Shown:
+            return protect.show(round(value), reader.threshold, permitted=True)
+
+        return SitingDemand(
+            layer=layer,
+            total=units(result.demand_total),
+            before=units(result.covered_before),
+            after=units(result.covered_after),
+            added={s.candidate_id: units(s.added_demand) for s in result.chosen},
+            standalone={s.candidate_id: units(s.standalone_demand) for s in result.chosen},
+        )
+    return SitingDemand(
+        layer=layer,
+        total=reader.aggregate(result.demand_total, values),
+        before=reader.aggregate(result.covered_before, values),
+        after=reader.aggregate(result.covered_after, values),
+        added={
+            s.candidate_id: reader.sum(counts.get(c) for c in s.covered_codes)
+            for s in result.chosen
+        },
+        standalone={
+            s.candidate_id: reader.aggregate(s.standalone_demand, values) for s in result.chosen
+        },
+    )
+
+
+def _published(
+    analysis: cov.CoverageAnalysis, layer: LayerSummary, reader: DemandReader
+) -> DemandBasis:
+    def counted(point: cov.PointCoverage) -> int | None:
+        return None if point.population is None else int(point.population)
+
+    points = analysis.points
+    return DemandBasis(
+        layer=layer,
+        shown={p.code: reader.show(counted(p)) for p in points},
+        total=reader.sum(counted(p) for p in points),
+        covered=reader.sum(counted(p) for p in points if p.covered),
+        uncovered=reader.sum(counted(p) for p in points if p.covered is False),
+    )
 
 
 def siting_candidates(
@@ -185,9 +293,13 @@ def suggest_sites(
     k: int,
     time_limit_s: float,
     scenario: Scenario | None = None,
+    demand_counts: dict[str, int] | None = None,
 ) -> tuple[siting.SitingResult, dict[str, siting.CandidateSite]]:
-    """Run MCLP (k new sites) or LSCP (fewest sites) with the existing network fixed."""
-    demand = demand_points(session, province_code, level)
+    """Run MCLP (k new sites) or LSCP (fewest sites) with the existing network fixed; the
+    current communes weighted by ``demand_counts`` (a demand layer) when given."""
+    if demand_counts is not None:
+        level = "commune"
+    demand = demand_points(session, province_code, level, demand_counts)
     existing = supply_points(
         session,
         reader,
