@@ -185,7 +185,33 @@ def _seed(session) -> dict[str, Any]:
     ids["shelter_shown"] = (point.rep_lon, point.rep_lat)
     # Visible to a Đồng Nai user when no filter is set: everything in 75 but the closed one.
     ids["visible_75"] = 6
+    ids["demand_layer"] = _seed_demand(session)
     return ids
+
+
+def _seed_demand(session) -> int:
+    """A demand layer of Đồng Nai's current communes: 3 children in Tân Triều (26188), a
+    small number a viewer sees banded, and 40 in Trấn Biên (26041)."""
+    from datetime import date
+
+    from registry.demand.models import DemandCount, DemandLayer
+    from registry.demand.vocab import Measure, Method
+
+    layer = DemandLayer(
+        measure=Measure.CHILDREN,
+        province_code="75",
+        edition="2025",
+        level="commune",
+        as_of=date(2025, 12, 31),
+        source="Số liệu thử nghiệm e2e",
+    )
+    layer.counts = [
+        DemandCount(unit_code="26188", total=3, method=Method.DIRECT),
+        DemandCount(unit_code="26041", total=40, method=Method.DIRECT),
+    ]
+    session.add(layer)
+    session.flush()
+    return layer.id
 
 
 @pytest.fixture(scope="session")
