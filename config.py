@@ -105,6 +105,16 @@ class Config:
             "source": "Kế hoạch 2735/KH-UBND tỉnh Đồng Nai (2018), mục III.2.c",
         },
     )
+    # Operations (docs/OPERATIONS.md). Logs: the "registry" loggers write one line per record
+    # to stderr, "json" (one object a line, with the request id) or "text"; ACCESS_LOG adds a
+    # line per request (method, endpoint, status, duration, user id).
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
+    ACCESS_LOG = True
+    # /metrics (Prometheus): a scraper must send "Authorization: Bearer <METRICS_TOKEN>";
+    # unset, only callers on this machine that do not come through a proxy. Set it from the
+    # environment only: REGISTRY_METRICS_TOKEN=...
+    METRICS_TOKEN: str | None = None
 
     # Licensing (issue 10). Licence numbers: fields seq (per province and year), province
     # (code) and year, e.g. "{seq:03d}/GP-{province}" -> "007/GP-75".

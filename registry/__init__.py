@@ -46,6 +46,7 @@ def create_app(
         app.config.update(overrides)
     _ensure_secret_key(app)
 
+    register_observability(app)  # first: its before_request must run before all others
     register_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -67,6 +68,12 @@ def _ensure_secret_key(app: Flask) -> None:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def register_observability(app: Flask) -> None:
+    from registry import observability
+
+    observability.init_app(app)
 
 
 def register_database(app: Flask) -> None:

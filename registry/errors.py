@@ -92,7 +92,8 @@ def init_app(app: Flask) -> None:
     def refused(code: int, name: str, message: str, what: str, cause: object) -> Response:
         """The database refused the request's write: nothing was saved, and the page says so."""
         _recover(rollback=True)
-        log.warning("%s, %s %s refused: %s", what, request.method, request.path, cause)
+        # The endpoint, not the path: a path can carry a private tracking token.
+        log.warning("%s, %s %s refused: %s", what, request.method, request.endpoint, cause)
         if _wants_json():
             return app.make_response((jsonify(error=name, status=code, detail=message), code))
         return app.make_response((render_template(f"errors/{code}.html", message=message), code))

@@ -245,6 +245,13 @@ PUBLIC = {
     "static",
     "bootstrap.static",
     "main.healthz",
+    # Probes for the orchestrator and the balancer: a status and, when not ready, which of
+    # two checks failed; no versions, no data (tests/test_observability.py).
+    "main.livez",
+    "main.readyz",
+    # Guarded by its own secret (METRICS_TOKEN) or loopback, not by a login: a scraper has no
+    # account (tests/test_observability.py checks the refusals).
+    "main.metrics",
     "main.about",
     "main.set_language",
     "main.vendor",

@@ -23,7 +23,7 @@ from registry import create_app
 from registry.extensions import db
 from tests.conftest import fresh_database
 from tests.facilities.test_views import _form_data
-from tests.live import serving
+from tests.live import seed_editors, serving
 
 PASSWORD = "concurrency correct horse battery"
 EDITORS = 8
@@ -39,40 +39,7 @@ class Live:
 
 
 def _seed(session) -> tuple[list[int], int]:
-    from registry.auth.services import create_user
-    from registry.facilities import services
-    from registry.facilities.models import Ownership, Status
-    from registry.geography.loader import DEFAULT_DATA_DIR, load_all
-
-    load_all(session, DEFAULT_DATA_DIR)
-    services.load_types(session)
-    ids = []
-    for n in range(EDITORS + 1):
-        create_user(
-            session,
-            username=f"editor{n}",
-            password=PASSWORD,
-            role="planner",
-            province_code="75",
-            full_name=f"Editor {n}",
-        )
-        facility, _ = services.register_facility(
-            session,
-            services.FacilityInput(
-                name=f"Cơ sở bảo trợ xã hội số {n}",
-                type_code="ELDERLY",
-                ownership=Ownership.PUBLIC,
-                province_code="75",
-                lon=106.80 + n * 0.01,
-                lat=10.95,
-                status=Status.OPERATING,
-                design_capacity=100,
-                residents=0,
-            ),
-            actor_id=None,
-            confirm_duplicates=True,
-        )
-        ids.append(facility.id)
+    ids = seed_editors(session, EDITORS + 1, password=PASSWORD, username="editor")
     return ids[:EDITORS], ids[EDITORS]
 
 

@@ -19,7 +19,17 @@ from registry.i18n import _
 
 LAST_SEEN_KEY = "last_seen"
 # Files and probes neither need a live session nor refresh one.
-_PASSIVE_ENDPOINTS = frozenset({"static", "bootstrap.static", "main.vendor", "main.healthz"})
+_PASSIVE_ENDPOINTS = frozenset(
+    {
+        "static",
+        "bootstrap.static",
+        "main.vendor",
+        "main.healthz",
+        "main.livez",
+        "main.readyz",
+        "main.metrics",
+    }
+)
 
 
 def now() -> float:

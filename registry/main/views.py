@@ -1,12 +1,13 @@
-"""Home page, health check, language switch, about page and vendored front-end files."""
+"""Home page, health checks and metrics, language switch, about page and vendored front-end
+files."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session
+from flask import abort, current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from registry import database
+from registry import database, observability
 from registry.extensions import db
 from registry.main import bp
 
@@ -51,6 +52,33 @@ def healthz():
     return jsonify(body)
 
 
+@bp.route("/livez")
+def livez():
+    """Liveness: the process answers. Touches no database, so an orchestrator restarts the
+    process only when it is stuck, never because the database is down."""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: the database answers and its schema is at the migrations' head; 503 with
+    the reason ("database" or "migrations") otherwise, so a balancer sends no traffic."""
+    reason = observability.not_ready_because()
+    if reason is not None:
+        return jsonify(status="not ready", reason=reason), 503
+    return jsonify(status="ok")
+
+
+@bp.route("/metrics")
+def metrics():
+    """Prometheus metrics for authorised scrapers only (``observability.may_scrape``);
+    anyone else is told there is nothing here."""
+    if not observability.may_scrape(request, current_app.config.get("METRICS_TOKEN")):
+        abort(404)
+    body, content_type = observability.exposition()
+    return current_app.response_class(body, content_type=content_type)
+
+
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
@@ -76,7 +104,7 @@ def _vendor_dirs() -> dict[str, str]:
 @bp.route("/vendor/<lib>/<path:filename>")
 def vendor(lib: str, filename: str):
     """Front-end libraries served from the installed XStatic packages (no CDN)."""
-    from flask import abort, send_from_directory
+    from flask import send_from_directory
 
     dirs = _vendor_dirs()
     if lib not in dirs:
