@@ -72,6 +72,8 @@ def officer_token(db_session):
 def test_ogc_conforms_to_its_api_definition(app, officer_token, mode, caller):
     schema = schemathesis.openapi.from_wsgi("/ogc/api?f=json", app)
     headers = {"Authorization": f"Bearer {officer_token}"} if caller == "token" else {}
+    # The WSGI call does not undo compression (tested in tests/maps/test_compression.py).
+    headers["Accept-Encoding"] = "identity"
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = {operation.label for operation in operations}
